@@ -1,0 +1,267 @@
+// Environment -> typed, validated configuration. Every problem is collected and reported
+// at once, each naming the variable and what a valid value looks like, so an operator
+// fixes a bad deployment in one pass. Secrets are kept out of every message.
+import type { Channel } from './generated/graphql.js';
+
+export type AccessMode = 'read-only' | 'read-write';
+export type ApiVersion = 'v1' | 'beta';
+
+/** What the shared cache keeps, each with its own TTL. */
+export const CACHE_KINDS = [
+  'conversation',
+  'messages',
+  'notes',
+  'conversationTags',
+  'endUser',
+  'endUserByEmail',
+  'customerConversations',
+  'agent',
+  'agents',
+  'queues',
+  'tags',
+  'search',
+  'organization',
+] as const;
+export type CacheKind = (typeof CACHE_KINDS)[number];
+
+const DEFAULT_TTL_SECONDS: Record<CacheKind, number> = {
+  conversation: 60,
+  messages: 60,
+  notes: 60,
+  conversationTags: 60,
+  endUser: 300,
+  endUserByEmail: 300,
+  customerConversations: 30,
+  agent: 600,
+  agents: 600,
+  queues: 600,
+  tags: 600,
+  search: 15,
+  organization: 600,
+};
+
+export const CHANNELS: readonly Channel[] = [
+  'EMAIL',
+  'WIDGET_CHAT',
+  'CONTACT_FORM',
+  'SMS',
+  'WHATSAPP',
+  'FACEBOOK_MESSENGER',
+  'MESSENGER',
+  'TWITTER',
+  'PSTN_PHONE',
+  'CALLBACK',
+  'VOICEMAIL',
+  'OTHER',
+];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  /** True when no DIXA_API_TOKEN is set: the embedded fake Dixa serves the gateway. */
+  demo: boolean;
+  production: boolean;
+  logLevel: LogLevel;
+  dataDir: string;
+  apiKeys: string[];
+  webhookSecret: string | undefined;
+  dixa: {
+    /** Trimmed. Undefined in demo mode until the fake Dixa is started. */
+    token: string | undefined;
+    apiUrl: string;
+    apiVersion: ApiVersion;
+    access: AccessMode;
+    replyChannels: Channel[];
+    defaultAgentId: string | undefined;
+    emailIntegrationId: string | undefined;
+    widgetId: string | undefined;
+    rateLimit: { perSecond: number; burst: number };
+    tokenHeader: boolean;
+    /** undici pool timeouts, in milliseconds. */
+    connectTimeoutMs: number;
+    headersTimeoutMs: number;
+    bodyTimeoutMs: number;
+    connections: number;
+  };
+  cache: {
+    maxEntries: number;
+    maxBytes: number;
+    ttlSeconds: Record<CacheKind, number>;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads one variable at a time and remembers every problem it saw. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max}; got "${value}".`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}; got "${value}".`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    this.problems.push(`${name} must be true or false; got "${value}".`);
+    return fallback;
+  }
+
+  list(name: string): string[] | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    return value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+  }
+
+  uuid(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && !UUID.test(value)) {
+      this.problems.push(`${name} must be a Dixa id (a uuid such as 0e4d0ead-dc69-470a-9b3a-e7eb16a56453).`);
+      return undefined;
+    }
+    return value;
+  }
+
+  url(name: string, fallback: string): string {
+    const value = this.raw(name) ?? fallback;
+    try {
+      const url = new URL(value);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+      // The version prefix is a separate setting; a trailing slash would double it.
+      return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      this.problems.push(`${name} must be an http(s) URL such as https://dev.dixa.io; got "${value}".`);
+      return fallback;
+    }
+  }
+}
+
+function parseRateLimit(reader: EnvReader): { perSecond: number; burst: number } {
+  const value = reader.raw('DIXA_RATE_LIMIT') ?? '10/4';
+  const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
+  const perSecond = Number(match?.[1]);
+  const burst = Number(match?.[2]);
+  if (!match || perSecond <= 0 || burst < 1) {
+    reader.problems.push(`DIXA_RATE_LIMIT must be <requests per second>/<burst>, e.g. 10/4; got "${value}".`);
+    return { perSecond: 10, burst: 4 };
+  }
+  return { perSecond, burst };
+}
+
+function parseChannels(reader: EnvReader): Channel[] {
+  const values = reader.list('DIXA_REPLY_CHANNELS') ?? ['EMAIL', 'WIDGET_CHAT'];
+  const unknown = values.filter((v) => !(CHANNELS as readonly string[]).includes(v.toUpperCase()));
+  if (unknown.length > 0) {
+    reader.problems.push(`DIXA_REPLY_CHANNELS has unknown channels ${unknown.join(', ')}; use any of ${CHANNELS.join(', ')}.`);
+  }
+  return [...new Set(values.map((v) => v.toUpperCase()))].filter((v): v is Channel =>
+    (CHANNELS as readonly string[]).includes(v),
+  );
+}
+
+/** `DIXA_CACHE_TTL=conversation=30,search=5` overrides the default TTL of those kinds. */
+function parseTtls(reader: EnvReader): Record<CacheKind, number> {
+  const ttls = { ...DEFAULT_TTL_SECONDS };
+  for (const pair of reader.list('DIXA_CACHE_TTL') ?? []) {
+    const [kind, seconds] = pair.split('=').map((s) => s.trim());
+    if (!kind || !(CACHE_KINDS as readonly string[]).includes(kind) || !/^\d+$/.test(seconds ?? '')) {
+      reader.problems.push(
+        `DIXA_CACHE_TTL entries look like kind=seconds with kind one of ${CACHE_KINDS.join(', ')}; got "${pair}".`,
+      );
+      continue;
+    }
+    ttls[kind as CacheKind] = Number(seconds);
+  }
+  return ttls;
+}
+
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const reader = new EnvReader(env);
+  const token = reader.raw('DIXA_API_TOKEN');
+  const demo = token === undefined;
+  if (token !== undefined && /\s/.test(token)) {
+    reader.problems.push('DIXA_API_TOKEN contains whitespace inside it; copy the token again as one piece.');
+  }
+  const webhookSecret = reader.raw('DIXA_WEBHOOK_SECRET');
+  if (webhookSecret !== undefined && !/^(?:[0-9a-f]{2})+$/i.test(webhookSecret)) {
+    reader.problems.push("DIXA_WEBHOOK_SECRET must be the subscription's hex secretKey (an even number of 0-9a-f characters).");
+  }
+
+  const config: GatewayConfig = {
+    port: reader.int('PORT', 4000, 0, 65535),
+    host: reader.string('HOST', '127.0.0.1'),
+    demo,
+    production: env.NODE_ENV === 'production',
+    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    dataDir: reader.string('DATA_DIR', './data'),
+    apiKeys: reader.list('GATEWAY_API_KEYS') ?? [],
+    webhookSecret,
+    dixa: {
+      token,
+      apiUrl: reader.url('DIXA_API_URL', 'https://dev.dixa.io'),
+      apiVersion: reader.oneOf('DIXA_API_VERSION', ['v1', 'beta'] as const, 'v1'),
+      access: reader.oneOf('DIXA_ACCESS', ['read-only', 'read-write'] as const, demo ? 'read-write' : 'read-only'),
+      replyChannels: parseChannels(reader),
+      defaultAgentId: reader.uuid('DIXA_DEFAULT_AGENT_ID'),
+      emailIntegrationId: reader.raw('DIXA_EMAIL_INTEGRATION_ID'),
+      widgetId: reader.uuid('DIXA_WIDGET_ID'),
+      rateLimit: parseRateLimit(reader),
+      tokenHeader: reader.bool('DIXA_TOKEN_HEADER', false),
+      connectTimeoutMs: reader.int('DIXA_CONNECT_TIMEOUT_MS', 5_000, 1, 600_000),
+      headersTimeoutMs: reader.int('DIXA_HEADERS_TIMEOUT_MS', 15_000, 1, 600_000),
+      bodyTimeoutMs: reader.int('DIXA_BODY_TIMEOUT_MS', 15_000, 1, 600_000),
+      connections: reader.int('DIXA_CONNECTIONS', 16, 1, 1024),
+    },
+    cache: {
+      maxEntries: reader.int('CACHE_MAX_ENTRIES', 50_000, 1, 10_000_000),
+      maxBytes: reader.int('CACHE_MAX_MB', 64, 1, 16_384) * 1024 * 1024,
+      ttlSeconds: parseTtls(reader),
+    },
+  };
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return config;
+}

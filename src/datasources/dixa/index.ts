@@ -1,0 +1,44 @@
+// The Dixa datasource: the process-wide pieces (HTTP pool, shared cache) and, per GraphQL
+// request, a client bound to the caller's token plus fresh DataLoaders over the cache.
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../../config.js';
+import { DixaClient } from './client.js';
+import { createLoaders, type DixaLoaders } from './loaders.js';
+import { SharedCache } from './shared-cache.js';
+import { tokenFingerprint } from './token-fingerprint.js';
+import { DixaTransport } from './transport.js';
+
+export interface RequestDixa {
+  client: DixaClient;
+  loaders: DixaLoaders;
+  fingerprint: string;
+}
+
+export class DixaDataSource {
+  readonly transport: DixaTransport;
+  readonly cache: SharedCache;
+
+  constructor(config: GatewayConfig, logger: Logger) {
+    this.transport = new DixaTransport({
+      apiUrl: config.dixa.apiUrl,
+      apiVersion: config.dixa.apiVersion,
+      connections: config.dixa.connections,
+      connectTimeoutMs: config.dixa.connectTimeoutMs,
+      headersTimeoutMs: config.dixa.headersTimeoutMs,
+      bodyTimeoutMs: config.dixa.bodyTimeoutMs,
+      logger: logger.child({ component: 'dixa' }),
+    });
+    this.cache = new SharedCache(config.cache);
+  }
+
+  /** What one GraphQL request uses; `signal` aborts its pending Dixa calls. */
+  forRequest(token: string, signal?: AbortSignal): RequestDixa {
+    const credentials = { token: token.trim(), fingerprint: tokenFingerprint(token) };
+    const client = new DixaClient(this.transport, credentials, signal);
+    return { client, loaders: createLoaders(client, this.cache), fingerprint: credentials.fingerprint };
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}

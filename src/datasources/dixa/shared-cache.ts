@@ -1,0 +1,120 @@
+// The cache shared by all requests: one lru-cache bounded by entries and by bytes, a TTL
+// per kind of record, keys partitioned by token fingerprint, and in-flight dedupe, so two
+// identical concurrent requests make one Dixa call. Failures are never stored.
+import { LRUCache } from 'lru-cache';
+import type { CacheKind } from '../../config.js';
+
+export interface SharedCacheOptions {
+  maxEntries: number;
+  maxBytes: number;
+  ttlSeconds: Record<CacheKind, number>;
+}
+
+/** Stored values are wrapped so that "Dixa has no such thing" (null) is cacheable too. */
+interface Entry {
+  value: unknown;
+  size: number;
+}
+
+/** A load under way; `stale` is set when the key is invalidated before it finishes. */
+interface Inflight {
+  promise: Promise<unknown>;
+  stale: boolean;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  deduped: number;
+}
+
+export class SharedCache {
+  private readonly lru: LRUCache<string, Entry>;
+  private readonly inflight = new Map<string, Inflight>();
+  readonly stats: CacheStats = { hits: 0, misses: 0, deduped: 0 };
+
+  constructor(private readonly options: SharedCacheOptions) {
+    this.lru = new LRUCache<string, Entry>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      sizeCalculation: (entry) => entry.size,
+      ttlAutopurge: false,
+    });
+  }
+
+  static key(scope: string, kind: CacheKind, id: string | number): string {
+    return `${scope}:${kind}:${id}`;
+  }
+
+  get<T>(scope: string, kind: CacheKind, id: string | number): { value: T } | undefined {
+    const entry = this.lru.get(SharedCache.key(scope, kind, id));
+    return entry ? { value: entry.value as T } : undefined;
+  }
+
+  set(scope: string, kind: CacheKind, id: string | number, value: unknown): void {
+    const ttl = this.options.ttlSeconds[kind] * 1000;
+    if (ttl <= 0) return;
+    this.lru.set(SharedCache.key(scope, kind, id), { value, size: sizeOf(value) }, { ttl });
+  }
+
+  /** Forgets the value, and makes a load already under way not store what it read. */
+  delete(scope: string, kind: CacheKind, id: string | number): void {
+    const key = SharedCache.key(scope, kind, id);
+    this.lru.delete(key);
+    const pending = this.inflight.get(key);
+    if (pending) {
+      pending.stale = true;
+      this.inflight.delete(key);
+    }
+  }
+
+  /**
+   * The cached value, else the in-flight load of the same key, else a new load whose
+   * result (null included) is cached. A rejected load leaves nothing behind.
+   */
+  async getOrLoad<T>(scope: string, kind: CacheKind, id: string | number, load: () => Promise<T>): Promise<T> {
+    const key = SharedCache.key(scope, kind, id);
+    const entry = this.lru.get(key);
+    if (entry) {
+      this.stats.hits++;
+      return entry.value as T;
+    }
+    const pending = this.inflight.get(key);
+    if (pending) {
+      this.stats.deduped++;
+      return pending.promise as Promise<T>;
+    }
+    this.stats.misses++;
+    const inflight: Inflight = { promise: Promise.resolve(), stale: false };
+    const done = () => {
+      if (this.inflight.get(key) === inflight) this.inflight.delete(key);
+    };
+    const promise = load().then(
+      (value) => {
+        done();
+        if (!inflight.stale) this.set(scope, kind, id, value);
+        return value;
+      },
+      (error: unknown) => {
+        done();
+        throw error;
+      },
+    );
+    inflight.promise = promise;
+    this.inflight.set(key, inflight);
+    return promise;
+  }
+
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.lru.size, bytes: this.lru.calculatedSize };
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+}
+
+/** Approximate bytes held: the JSON length, paid once when a value enters the cache. */
+function sizeOf(value: unknown): number {
+  return Math.max(1, JSON.stringify(value ?? null).length);
+}

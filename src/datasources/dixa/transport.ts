@@ -1,0 +1,164 @@
+// The HTTP transport to Dixa: one keep-alive undici pool for the process, the token in the
+// Authorization header, JSON both ways, and every failure turned into a gateway error
+// with a code (src/errors.ts). It knows nothing of endpoints, caching or GraphQL.
+import { Pool, errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { ApiVersion } from '../../config.js';
+import { GatewayError, UpstreamError, UpstreamTimeoutError, errorFromDixa } from '../../errors.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface DixaRequest {
+  method: HttpMethod;
+  /** Path after the version prefix, segments already validated and encoded: `/conversations/12`. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** What the gateway is doing, in words, for errors and logs: "read conversation 12". */
+  operation: string;
+  /** Answer null instead of throwing on 404 (reads). */
+  notFoundAsNull?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface TransportOptions {
+  apiUrl: string;
+  apiVersion: ApiVersion;
+  connections: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  logger: Logger;
+}
+
+/** Everything a call needs to know about its caller's Dixa credentials. */
+export interface DixaCredentials {
+  token: string;
+  /** SHA-256 of the token: safe to log and to key caches by. */
+  fingerprint: string;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+export class DixaTransport {
+  private readonly pool: Dispatcher;
+  private readonly basePath: string;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: TransportOptions) {
+    const url = new URL(options.apiUrl);
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.logger = options.logger;
+    this.pool = new Pool(url.origin, {
+      connections: options.connections,
+      connectTimeout: options.connectTimeoutMs,
+      headersTimeout: options.headersTimeoutMs,
+      bodyTimeout: options.bodyTimeoutMs,
+      keepAliveTimeout: 30_000,
+      pipelining: 1,
+    });
+  }
+
+  /** The path prefix every Dixa path starts with, e.g. `/v1`. */
+  get versionPrefix(): string {
+    return `${this.basePath}/${this.options.apiVersion}`;
+  }
+
+  /** The parsed JSON body (Dixa's envelope); null for 204/202 and, when asked, 404. */
+  async send<T>(request: DixaRequest, credentials: DixaCredentials): Promise<T | null> {
+    const path = `${this.versionPrefix}${request.path}${queryString(request.query)}`;
+    const started = performance.now();
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.pool.request({
+        method: request.method,
+        path,
+        headers: {
+          authorization: credentials.token,
+          accept: 'application/json',
+          ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: request.body !== undefined ? JSON.stringify(request.body) : undefined,
+        signal: request.signal,
+      });
+    } catch (error) {
+      throw this.transportError(error, request);
+    }
+    const { statusCode } = response;
+    this.logger.debug(
+      { method: request.method, path, status: statusCode, ms: Math.round(performance.now() - started), token: credentials.fingerprint.slice(0, 12) },
+      'dixa call',
+    );
+
+    if (statusCode === 204 || statusCode === 202) {
+      await response.body.dump();
+      return null;
+    }
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw this.transportError(error, request);
+    }
+    if (statusCode >= 200 && statusCode < 300) {
+      if (text === '') return null;
+      try {
+        return JSON.parse(text) as T;
+      } catch (error) {
+        throw new UpstreamError(request.operation, 'the answer was not readable JSON', { dixaStatus: statusCode }, { cause: error });
+      }
+    }
+    if (statusCode === 404 && request.notFoundAsNull) return null;
+    throw errorFromDixa({
+      status: statusCode,
+      message: messageOf(text),
+      operation: request.operation,
+      retryAfterSeconds: retryAfterSeconds(response.headers['retry-after']),
+    });
+  }
+
+  private transportError(error: unknown, request: DixaRequest): GatewayError {
+    if (error instanceof GatewayError) return error;
+    const code = (error as { code?: string }).code ?? '';
+    if (TIMEOUT_CODES.has(code) || (error as Error).name === 'TimeoutError') {
+      return new UpstreamTimeoutError(request.operation, { cause: error });
+    }
+    if (error instanceof undiciErrors.RequestAbortedError || (error as Error).name === 'AbortError') {
+      return new UpstreamTimeoutError(request.operation, { cause: error });
+    }
+    return new UpstreamError(request.operation, `the connection failed (${code || (error as Error).message})`, {}, { cause: error });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+function queryString(query: DixaRequest['query']): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function messageOf(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { message?: unknown };
+    return typeof body.message === 'string' ? body.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Retry-After` is either seconds or an HTTP date. */
+export function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}

@@ -1,0 +1,22 @@
+// Public entry of the fake Dixa REST server: used by the gateway's tests and its demo mode.
+
+export { startFakeDixa } from './server.js';
+export type { FakeDixa, FakeDixaOptions, FakeTenant, RecordedRequest } from './server.js';
+export type { RateLimitOptions } from './rate-limit.js';
+export { seedWorld, SUPPORT_EMAIL, RETURNS_EMAIL, SMS_NUMBER, VOICE_NUMBER, FIRST_CONVERSATION_ID, ATTRIBUTE_ORDER_NUMBER, ATTRIBUTE_CONTACT_REASON, ATTRIBUTE_CUSTOMER_TIER, ATTRIBUTE_LOYALTY_ID } from './seed.js';
+export type { SeedOptions } from './seed.js';
+export {
+  emptyWorld,
+  findConversation,
+  findConversations,
+  findConversationWithAttributes,
+  defaultQueue,
+  activeTags,
+  emailEndpoints,
+  smsEndpoints,
+} from './world.js';
+export type { FakeWorld, FakeCustomAttributeDefinition, FakeSelectOption, FakeContactEndpoint } from './world.js';
+export type { FakeChange, FakeChangeKind } from './changes.js';
+export { searchChannelOf, searchStatusOf, searchDirectionOf } from './vocabulary.js';
+export { encodePageKey, decodePageKey } from './pagination.js';
+export { messageText } from './search.js';

@@ -1,0 +1,32 @@
+// Apollo Server on Node's own http server: builds Apollo's HTTP request from a Node
+// request, and writes its answer back. (Apollo's documented integration point.)
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type ContextThunk } from '@apollo/server';
+import type { GatewayContext } from '../context.js';
+import { readJsonBody } from './read-body.js';
+
+export const GRAPHQL_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export async function handleGraphQL(
+  req: IncomingMessage,
+  res: ServerResponse,
+  apollo: ApolloServer<GatewayContext>,
+  context: ContextThunk<GatewayContext>,
+): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const body = method === 'POST' ? await readJsonBody(req, GRAPHQL_BODY_LIMIT_BYTES) : undefined;
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const search = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+  const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search, body }, context });
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}

@@ -1,0 +1,36 @@
+// Conversation fields: Dixa's conversation record mapped to the GraphQL type, with its
+// relations (customer, assignee, queue, messages, notes, tags) read through the loaders.
+import type { ConversationResolvers } from '../generated/graphql.js';
+import { toIsoDateTime } from '../mapping/timestamp.js';
+import { channelFromRest, directionFromRest, stateFromRest } from '../mapping/vocabulary.js';
+
+export const Conversation: ConversationResolvers = {
+  id: (c) => String(c.id),
+  channel: (c) => channelFromRest(c.channel),
+  rawChannel: (c) => c.channel,
+  state: (c) => stateFromRest(c.state),
+  direction: (c) => directionFromRest(c.direction),
+  subject: (c) => c.subject ?? null,
+  language: (c) => c.language ?? null,
+  createdAt: (c) => toIsoDateTime(c.createdAt) ?? new Date(0).toISOString(),
+  stateUpdatedAt: (c) => toIsoDateTime(c.stateUpdatedAt),
+  assignedAt: (c) => toIsoDateTime(c.assignment?.assignedAt),
+  customer: (c, _args, { dixa }) => (c.requesterId ? dixa.loaders.endUser.load(c.requesterId.toLowerCase()) : null),
+  assignee: (c, _args, { dixa }) => (c.assignment?.agentId ? dixa.loaders.agent.load(c.assignment.agentId.toLowerCase()) : null),
+  queue: async (c, _args, { dixa }) => {
+    if (!c.queue?.id) return null;
+    // A queue missing from the list (deleted since) is still known by its id.
+    return (await dixa.loaders.queue.load(c.queue.id.toLowerCase())) ?? { id: c.queue.id };
+  },
+  messages: (c, _args, { dixa }) => dixa.loaders.messages.load(c.id),
+  notes: (c, _args, { dixa }) => dixa.loaders.notes.load(c.id),
+  tags: (c, _args, { dixa }) => dixa.loaders.conversationTags.load(c.id),
+  customAttributes: async (c, _args, { dixa }) => {
+    if (c.customAttributes) return c.customAttributes;
+    // Dixa's list endpoints leave custom attributes out; the full record has them.
+    const full = await dixa.loaders.conversation.load(c.id);
+    return full?.customAttributes ?? [];
+  },
+  replyable: (c, _args, { config }) =>
+    config.dixa.access === 'read-write' && config.dixa.replyChannels.includes(channelFromRest(c.channel)),
+};

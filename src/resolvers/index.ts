@@ -1,0 +1,22 @@
+// The resolver map: one module per type family.
+import type { Resolvers } from '../generated/graphql.js';
+import { Conversation } from './conversation.js';
+import { Customer } from './customer.js';
+import { Agent, Queue, Tag } from './directory.js';
+import { Author, Message, Note } from './message.js';
+import { Query } from './query.js';
+import { DateTime, JSON } from './scalars.js';
+
+export const resolvers: Resolvers = {
+  DateTime,
+  JSON,
+  Query,
+  Conversation,
+  Message,
+  Author,
+  Note,
+  Customer,
+  Agent,
+  Queue,
+  Tag,
+};

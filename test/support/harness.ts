@@ -1,0 +1,102 @@
+// Test harness: a fake Dixa on loopback and a real gateway pointed at it, talking over
+// real HTTP through the real client, loaders and Apollo server.
+import { Writable } from 'node:stream';
+import { loadConfig, type GatewayConfig } from '../../src/config.js';
+import { startFakeDixa, type FakeDixa, type FakeDixaOptions, type RecordedRequest } from '../../src/demo/fake-dixa/index.js';
+import { createLogger } from '../../src/logger.js';
+import { createGateway, type Gateway } from '../../src/server.js';
+
+export const TOKEN = 'demo-token';
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+  headers: Headers;
+}
+
+export interface Harness {
+  fake: FakeDixa;
+  gateway: Gateway;
+  config: GatewayConfig;
+  url: string;
+  logs: string[];
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Dixa requests seen by the fake since the last reset, optionally only those matching. */
+  dixaCalls(filter?: (r: RecordedRequest) => boolean): RecordedRequest[];
+  resetCalls(): void;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  fake?: FakeDixaOptions;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const fake = await startFakeDixa(options.fake);
+  const config = loadConfig({
+    DIXA_API_TOKEN: TOKEN,
+    DIXA_API_URL: fake.url,
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const gateway = await createGateway(config, createLogger(config.logLevel, sink));
+  const url = await gateway.listen(0, '127.0.0.1');
+
+  return {
+    fake,
+    gateway,
+    config,
+    url,
+    logs,
+    async gql(query, variables, headers = {}) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: any; errors?: any };
+      return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
+    },
+    dixaCalls(filter) {
+      return filter ? fake.requests.filter(filter) : [...fake.requests];
+    },
+    resetCalls() {
+      fake.clearRequests();
+    },
+    async close() {
+      await gateway.close();
+      await fake.close();
+    },
+  };
+}
+
+/** `/v1/conversations/12/messages` -> `/conversations/12/messages`. */
+export function route(r: RecordedRequest): string {
+  return r.path.replace(/^\/(v1|beta)/, '');
+}
+
+/** Counts of Dixa calls by a coarse route shape: `GET /conversations/:id/messages`. */
+export function callShape(r: RecordedRequest): string {
+  const path = route(r)
+    .replace(/\/\d+(?=\/|$)/g, '/:id')
+    .replace(/\/[0-9a-f]{8}-[0-9a-f-]{27}(?=\/|$)/gi, '/:uuid');
+  return `${r.method} ${path}`;
+}
+
+export function countByShape(requests: RecordedRequest[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of requests) {
+    const shape = callShape(r);
+    counts[shape] = (counts[shape] ?? 0) + 1;
+  }
+  return counts;
+}
