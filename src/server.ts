@@ -7,10 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
-import type { GatewayContext } from './context.js';
+import { createContextFactory } from './context.js';
 import { checkDixaConnection } from './datasources/dixa/connection-check.js';
 import { DixaDataSource } from './datasources/dixa/index.js';
-import { DixaAuthFailedError } from './errors.js';
 import { createApolloServer } from './graphql/apollo.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { HttpError, sendJson } from './http/read-body.js';
@@ -26,18 +25,17 @@ export interface Gateway {
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
+function callerTokenOf(req: IncomingMessage): string | undefined {
+  const header = req.headers['x-dixa-token'];
+  return typeof header === 'string' ? header : undefined;
+}
+
 export async function createGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
   const apollo = createApolloServer(buildGatewaySchema(), config);
   await apollo.start();
   const datasource = new DixaDataSource(config, logger);
 
-  /** The caller's own Dixa token (X-Dixa-Token, when the operator allows it), else the configured one. */
-  function tokenFor(req: IncomingMessage): string {
-    const own = req.headers['x-dixa-token'];
-    if (config.dixa.tokenHeader && typeof own === 'string' && own.trim() !== '') return own.trim();
-    if (!config.dixa.token) throw new DixaAuthFailedError();
-    return config.dixa.token;
-  }
+  const createContext = createContextFactory(config, logger, datasource);
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
@@ -49,12 +47,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       res.on('close', () => {
         if (!res.writableFinished) aborter.abort();
       });
-      const context = async (): Promise<GatewayContext> => ({
-        requestId,
-        config,
-        logger: logger.child({ requestId }),
-        dixa: datasource.forRequest(tokenFor(req), aborter.signal),
-      });
+      const context = async () => createContext({ requestId, callerToken: callerTokenOf(req), signal: aborter.signal });
       await handleGraphQL(req, res, apollo, context);
       return;
     }
@@ -63,7 +56,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       return;
     }
     if (path === '/readyz' && req.method === 'GET') {
-      const verdict = await checkDixaConnection(datasource.forRequest(tokenFor(req)).client);
+      const verdict = await checkDixaConnection(createContext({ requestId, callerToken: callerTokenOf(req) }).dixa.client);
       sendJson(res, verdict.ok ? 200 : 503, verdict);
       return;
     }

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FakeChange } from './changes.js';
+import { FaultScript, type FaultRule, type Faults } from './faults.js';
 import { TokenBuckets, type RateLimitOptions } from './rate-limit.js';
 import { DixaHttpError, messages, type Reply } from './reply.js';
 import { matchRoute, splitPrefix, type Route } from './router.js';
@@ -55,6 +56,8 @@ export interface FakeDixa {
   world(token: string): FakeWorld;
   /** Emits 'change' with a FakeChange on every conversation write. */
   changes: EventEmitter;
+  /** Scripted failures (status sequences, delays, hangs, resets, stored-then-failed writes). */
+  faults: Faults;
   close(): Promise<void>;
 }
 
@@ -85,8 +88,16 @@ export async function startFakeDixa(options: FakeDixaOptions = {}): Promise<Fake
   const changes = new EventEmitter();
   const requests: RecordedRequest[] = [];
   const stats = { tooManyRequests: 0 };
+  const faults = new FaultScript();
 
-  const answer = (token: string | undefined, method: string, path: string, query: Record<string, string>, rawBody: string): { reply: Reply; body: unknown } => {
+  const answer = (
+    token: string | undefined,
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    rawBody: string,
+    fault: FaultRule | undefined,
+  ): { reply: Reply; body: unknown } => {
     let body: unknown;
     let invalidJson = false;
     if (rawBody.trim() !== '') {
@@ -100,6 +111,7 @@ export async function startFakeDixa(options: FakeDixaOptions = {}): Promise<Fake
       stats.tooManyRequests++;
       return { reply: errorReply(429, messages.tooManyRequests), body };
     }
+    if (fault && !fault.afterHandling && fault.status !== undefined) return { reply: { status: fault.status, body: fault.body }, body };
     const world = token === undefined ? undefined : tenants.get(token);
     if (!world || token === undefined) return { reply: errorReply(401, messages.unauthorized), body };
     const split = splitPrefix(path);
@@ -132,21 +144,33 @@ export async function startFakeDixa(options: FakeDixaOptions = {}): Promise<Fake
       const query = Object.fromEntries(url.searchParams);
       const token = tokenOf(req);
       const method = (req.method ?? 'GET').toUpperCase();
+      const fault = faults.take(method, splitPrefix(url.pathname)?.route ?? url.pathname);
       let reply: Reply;
       let body: unknown;
       try {
-        ({ reply, body } = answer(token, method, url.pathname, query, await readBody(req)));
+        ({ reply, body } = answer(token, method, url.pathname, query, await readBody(req), fault));
       } catch {
         reply = errorReply(500, messages.serverError);
       }
-      requests.push({ method, path: url.pathname, query, body, token, status: reply.status, at });
+      if (fault?.afterHandling && fault.status !== undefined) reply = { status: fault.status, body: fault.body };
+      const failsSilently = fault?.hang || fault?.reset;
+      requests.push({ method, path: url.pathname, query, body, token, status: failsSilently ? 0 : reply.status, at });
       if (latencyMs > 0) await delay(latencyMs);
-      if (reply.body === undefined || reply.status === 204 || reply.status === 202) {
-        res.writeHead(reply.status).end();
+      if (fault?.delayMs) await delay(fault.delayMs);
+      if (fault?.hang) return;
+      if (fault?.reset) {
+        req.socket.destroy();
         return;
       }
-      const payload = JSON.stringify(reply.body);
-      res.writeHead(reply.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }).end(payload);
+      if (reply.body === undefined || reply.status === 204 || reply.status === 202) {
+        res.writeHead(reply.status, fault?.headers ?? {}).end();
+        return;
+      }
+      // A string body is sent verbatim, so a fault can answer with malformed JSON.
+      const payload = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+      res
+        .writeHead(reply.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...fault?.headers })
+        .end(payload);
     })();
   });
 
@@ -173,6 +197,7 @@ export async function startFakeDixa(options: FakeDixaOptions = {}): Promise<Fake
       return world;
     },
     changes,
+    faults,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
