@@ -26,6 +26,7 @@ const config: CodegenConfig = {
           Tag: `${dixa}#DixaTag`,
           CustomAttribute: `${dixa}#DixaCustomAttribute`,
           Organization: `${dixa}#DixaOrganization`,
+          ConversationEvent: '../events/event-log.js#StoredEvent',
         },
       },
     },

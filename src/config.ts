@@ -68,6 +68,27 @@ export interface GatewayConfig {
   dataDir: string;
   apiKeys: string[];
   webhookSecret: string | undefined;
+  /** The webhook receiver and the event log (src/events). */
+  events: {
+    /** How far a signature's timestamp may be from the gateway's clock; 0 turns the check off. */
+    toleranceSeconds: number;
+    maxBodyBytes: number;
+    /** Stored events older than this are deleted; 0 keeps them forever. */
+    retentionDays: number;
+  };
+  /** A GraphQL request's deadline: its pending Dixa calls are aborted after it. */
+  requestDeadlineMs: number;
+  graphql: {
+    maxDepth: number;
+    maxAliases: number;
+    maxRootFields: number;
+    /** Estimated Dixa calls one operation may need on a cold cache. */
+    maxCost: number;
+    maxBodyBytes: number;
+    /** Off in production unless asked for. */
+    introspection: boolean;
+    playground: boolean;
+  };
   dixa: {
     /** Trimmed. Undefined in demo mode until the fake Dixa is started. */
     token: string | undefined;
@@ -79,6 +100,14 @@ export interface GatewayConfig {
     emailIntegrationId: string | undefined;
     widgetId: string | undefined;
     rateLimit: { perSecond: number; burst: number };
+    /** The longest a call may queue for a rate-limit slot before RATE_LIMITED. */
+    rateLimitMaxWaitMs: number;
+    /** Attempts in all for calls that may be repeated (reads, PUT/DELETE actions). */
+    retryMaxAttempts: number;
+    retryBaseDelayMs: number;
+    /** Upstream failures in a row that open a token's circuit, and how long it stays open. */
+    circuitThreshold: number;
+    circuitCooldownMs: number;
     tokenHeader: boolean;
     /** undici pool timeouts, in milliseconds. */
     connectTimeoutMs: number;
@@ -240,6 +269,21 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     dataDir: reader.string('DATA_DIR', './data'),
     apiKeys: reader.list('GATEWAY_API_KEYS') ?? [],
     webhookSecret,
+    events: {
+      toleranceSeconds: reader.int('DIXA_WEBHOOK_TOLERANCE_SECONDS', 300, 0, 86_400),
+      maxBodyBytes: reader.int('DIXA_WEBHOOK_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      retentionDays: reader.int('EVENT_RETENTION_DAYS', 30, 0, 36_500),
+    },
+    requestDeadlineMs: reader.int('GRAPHQL_DEADLINE_MS', 30_000, 100, 600_000),
+    graphql: {
+      maxDepth: reader.int('GRAPHQL_MAX_DEPTH', 10, 1, 100),
+      maxAliases: reader.int('GRAPHQL_MAX_ALIASES', 30, 0, 1000),
+      maxRootFields: reader.int('GRAPHQL_MAX_ROOT_FIELDS', 20, 1, 1000),
+      maxCost: reader.int('GRAPHQL_MAX_COST', 1000, 1, 1_000_000),
+      maxBodyBytes: reader.int('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      introspection: reader.bool('GRAPHQL_INTROSPECTION', env.NODE_ENV !== 'production'),
+      playground: reader.bool('GRAPHQL_PLAYGROUND', env.NODE_ENV !== 'production'),
+    },
     dixa: {
       token,
       apiUrl: reader.url('DIXA_API_URL', 'https://dev.dixa.io'),
@@ -250,6 +294,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       emailIntegrationId: reader.raw('DIXA_EMAIL_INTEGRATION_ID'),
       widgetId: reader.uuid('DIXA_WIDGET_ID'),
       rateLimit: parseRateLimit(reader),
+      rateLimitMaxWaitMs: reader.int('DIXA_RATE_LIMIT_MAX_WAIT_MS', 10_000, 0, 600_000),
+      retryMaxAttempts: reader.int('DIXA_RETRY_MAX_ATTEMPTS', 3, 1, 10),
+      retryBaseDelayMs: reader.int('DIXA_RETRY_BASE_DELAY_MS', 200, 0, 60_000),
+      circuitThreshold: reader.int('DIXA_CIRCUIT_THRESHOLD', 8, 1, 1000),
+      circuitCooldownMs: reader.int('DIXA_CIRCUIT_COOLDOWN_MS', 10_000, 100, 600_000),
       tokenHeader: reader.bool('DIXA_TOKEN_HEADER', false),
       connectTimeoutMs: reader.int('DIXA_CONNECT_TIMEOUT_MS', 5_000, 1, 600_000),
       headersTimeoutMs: reader.int('DIXA_HEADERS_TIMEOUT_MS', 15_000, 1, 600_000),

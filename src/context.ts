@@ -5,12 +5,15 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 import type { DixaDataSource, RequestDixa } from './datasources/dixa/index.js';
 import { DixaAuthFailedError } from './errors.js';
+import type { EventFeed } from './events/index.js';
 
 export interface GatewayContext {
   requestId: string;
   config: GatewayConfig;
   logger: Logger;
   dixa: RequestDixa;
+  /** The webhook event log and live feed; absent only where a context is built without a gateway. */
+  events?: EventFeed;
 }
 
 export interface ContextInput {
@@ -23,12 +26,13 @@ export interface ContextInput {
 
 export type ContextFactory = (input: ContextInput) => GatewayContext;
 
-export function createContextFactory(config: GatewayConfig, logger: Logger, datasource: DixaDataSource): ContextFactory {
+export function createContextFactory(config: GatewayConfig, logger: Logger, datasource: DixaDataSource, events?: EventFeed): ContextFactory {
   return ({ requestId, callerToken, signal }) => ({
     requestId,
     config,
     logger: logger.child({ requestId }),
     dixa: datasource.forRequest(dixaTokenFor(config, callerToken), signal),
+    ...(events ? { events } : {}),
   });
 }
 

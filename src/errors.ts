@@ -42,6 +42,32 @@ export class NotFoundError extends GatewayError {
   }
 }
 
+export class ReadOnlyError extends GatewayError {
+  constructor(mutation: string) {
+    super(
+      ErrorCode.READ_ONLY,
+      `${mutation} changes Dixa, but the gateway runs read-only. Set DIXA_ACCESS=read-write to allow writes.`,
+      { mutation },
+    );
+  }
+}
+
+export class UnsupportedChannelError extends GatewayError {
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(ErrorCode.UNSUPPORTED_CHANNEL, message, extensions);
+  }
+}
+
+export class IdempotencyConflictError extends GatewayError {
+  constructor(idempotencyKey: string) {
+    super(
+      ErrorCode.IDEMPOTENCY_CONFLICT,
+      `idempotencyKey ${JSON.stringify(idempotencyKey)} was used before with a different input; send the same input to get the first result, or use a new key.`,
+      { idempotencyKey },
+    );
+  }
+}
+
 export class DixaAuthFailedError extends GatewayError {
   constructor(options?: ErrorOptions) {
     super(
@@ -103,7 +129,11 @@ export function errorFromDixa(failure: DixaFailure): GatewayError {
   if (status === 401) return new DixaAuthFailedError();
   if (status === 403) return new DixaForbiddenError(operation);
   if (status === 404) return new NotFoundError(`Dixa has no such resource (${operation}).`);
-  if (status === 429) return new RateLimitedError(failure.retryAfterSeconds ?? 1);
+  if (status === 429) {
+    const error = new RateLimitedError(failure.retryAfterSeconds ?? 1);
+    error.extensions.dixaStatus = 429;
+    return error;
+  }
   if (status === 400 || status === 409 || status === 422) {
     return new BadUserInputError(`Dixa refused to ${operation}: ${message ?? 'bad request'}.`, { dixaStatus: status });
   }

@@ -1,8 +1,9 @@
 // Entry point for `npm start`: configuration, demo mode (the embedded fake Dixa when no
 // DIXA_API_TOKEN is set), the gateway, a start-up connection verdict, graceful shutdown.
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { checkDixaConnection } from './datasources/dixa/connection-check.js';
-import { startFakeDixa, type FakeDixa } from './demo/fake-dixa/index.js';
+import { sendWebhooks, startFakeDixa, type FakeDixa, type WebhookSender } from './demo/fake-dixa/index.js';
 import { createLogger } from './logger.js';
 import { createGateway } from './server.js';
 
@@ -26,12 +27,19 @@ async function main(): Promise<void> {
     fake = await startFakeDixa();
     config.dixa.token = DEMO_TOKEN;
     config.dixa.apiUrl = fake.url;
+    // The fake signs its webhooks with a secret made up for this run, so the playground
+    // sees live events; a configured DIXA_WEBHOOK_SECRET is kept.
+    config.webhookSecret ??= randomBytes(32).toString('hex');
     logger.warn({ fakeDixa: fake.url }, 'DIXA_API_TOKEN is not set: demo mode, serving an embedded fake Dixa with seeded data');
   }
 
   const gateway = await createGateway(config, logger);
   const url = await gateway.listen();
   logger.info({ url: `${url}/graphql` }, 'gateway listening');
+  let webhooks: WebhookSender | undefined;
+  if (fake && config.webhookSecret) {
+    webhooks = sendWebhooks(fake, { url: `${url}/webhooks/dixa`, secretHex: config.webhookSecret, token: DEMO_TOKEN });
+  }
 
   const verdict = await checkDixaConnection(gateway.datasource.forRequest(config.dixa.token as string).client);
   if (verdict.ok) logger.info({ organization: verdict.organization?.name }, 'Dixa connection ok');
@@ -41,6 +49,7 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    await webhooks?.stop();
     await gateway.close();
     await fake?.close();
     process.exit(0);

@@ -1,6 +1,8 @@
-// The gateway's HTTP server: /graphql (Apollo), the health endpoints, and (later) the
-// webhook receiver, on Node's own http server. Builds the per-request context: request
-// id, logger, and the Dixa datasource bound to the caller's token.
+// The gateway's HTTP server: /graphql (Apollo, and graphql-ws subscriptions on its
+// WebSocket upgrades), the health endpoints and the Dixa webhook receiver (src/events),
+// on Node's own http server. /graphql requires a gateway key (when keys are configured);
+// the webhook is guarded by its signature and health stays open. Builds the per-request
+// context: request id, logger, and the Dixa datasource bound to the caller's token.
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,7 +12,10 @@ import type { GatewayConfig } from './config.js';
 import { createContextFactory } from './context.js';
 import { checkDixaConnection } from './datasources/dixa/connection-check.js';
 import { DixaDataSource } from './datasources/dixa/index.js';
+import { createGatewayEvents, type GatewayEvents } from './events/index.js';
+import { attachSubscriptions, type SubscriptionAuthorizer } from './events/subscriptions.js';
 import { createApolloServer } from './graphql/apollo.js';
+import { CallerAuth, listenRefusal } from './http/caller-auth.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { HttpError, sendJson } from './http/read-body.js';
 import { buildGatewaySchema } from './schema.js';
@@ -18,6 +23,8 @@ import { buildGatewaySchema } from './schema.js';
 export interface Gateway {
   server: Server;
   datasource: DixaDataSource;
+  /** The webhook event log and its live feed. */
+  events: GatewayEvents;
   /** Starts listening; resolves to the base URL, e.g. http://127.0.0.1:4000. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -30,25 +37,56 @@ function callerTokenOf(req: IncomingMessage): string | undefined {
   return typeof header === 'string' ? header : undefined;
 }
 
-export async function createGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
-  const apollo = createApolloServer(buildGatewaySchema(), config);
+export interface GatewayOptions {
+  /** Accepts or refuses a graphql-ws connection; default: accept. */
+  authorizeSubscription?: SubscriptionAuthorizer;
+  /** Clock for webhook signature freshness. */
+  now?: () => number;
+}
+
+export async function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
+  // Checked before anything opens (the event log, the pool): a refused start leaves nothing behind.
+  const refusal = listenRefusal(config.host, config.apiKeys);
+  if (refusal) throw new Error(refusal);
+  if (config.apiKeys.length === 0) {
+    logger.warn({ host: config.host }, 'GATEWAY_API_KEYS is not set: any caller on this machine may use the gateway (it listens on loopback only)');
+  }
+  const callers = new CallerAuth(config.apiKeys);
+  const schema = buildGatewaySchema();
+  const apollo = createApolloServer(schema, config);
   await apollo.start();
   const datasource = new DixaDataSource(config, logger);
+  const events = createGatewayEvents(config, logger, datasource.cache, options.now ? { now: options.now } : {});
 
-  const createContext = createContextFactory(config, logger, datasource);
+  const createContext = createContextFactory(config, logger, datasource, events);
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/graphql') {
-      // Pending Dixa calls of a request whose caller went away are aborted.
+      if (!callers.allows(req.headers.authorization)) {
+        sendJson(
+          res,
+          401,
+          { errors: [{ message: 'Send a gateway API key as "Authorization: Bearer <key>" (one of GATEWAY_API_KEYS).', extensions: { code: 'UNAUTHENTICATED' } }] },
+          { 'www-authenticate': 'Bearer realm="dixa-gateway"' },
+        );
+        return;
+      }
+      // Pending Dixa calls are aborted at the request's deadline, or when its caller goes away.
       const aborter = new AbortController();
+      const deadline = setTimeout(() => aborter.abort(), config.requestDeadlineMs);
       // Every pending Dixa call listens on this signal; an inbox query has ~100 of them.
       setMaxListeners(0, aborter.signal);
       res.on('close', () => {
+        clearTimeout(deadline);
         if (!res.writableFinished) aborter.abort();
       });
       const context = async () => createContext({ requestId, callerToken: callerTokenOf(req), signal: aborter.signal });
-      await handleGraphQL(req, res, apollo, context);
+      await handleGraphQL(req, res, apollo, context, config.graphql.maxBodyBytes);
+      return;
+    }
+    if (path === '/webhooks/dixa') {
+      await events.handleWebhook(req, res, requestId);
       return;
     }
     if (path === '/healthz' && req.method === 'GET') {
@@ -81,9 +119,25 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     });
   });
 
+  const subscriptions = attachSubscriptions(server, {
+    path: '/graphql',
+    schema,
+    createContext,
+    events,
+    logger,
+    // The key comes in connection_init's `authorization`, or in the upgrade request's header.
+    authorize:
+      options.authorizeSubscription ??
+      (({ connectionParams, request }) => {
+        const fromParams = connectionParams?.authorization;
+        return callers.allows(typeof fromParams === 'string' ? fromParams : request.headers.authorization);
+      }),
+  });
+
   return {
     server,
     datasource,
+    events,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -95,11 +149,13 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
       });
     },
     async close() {
+      await subscriptions.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
       await apollo.stop();
       await datasource.close();
+      await events.close();
     },
   };
 }

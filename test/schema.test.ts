@@ -9,7 +9,7 @@ import { hasShared, readShared } from './support/shared.js';
  * Contract parts not served yet, by name. The write-path issue removes Mutation; the sync
  * issue removes Subscription and Query.conversationEvents. Nothing else may be listed.
  */
-const NOT_YET_SERVED = ['Mutation', 'Subscription', 'Query.conversationEvents'];
+const NOT_YET_SERVED: string[] = [];
 
 describe('schema', () => {
   const schema = buildGatewaySchema();

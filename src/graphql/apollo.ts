@@ -1,27 +1,28 @@
-// The Apollo Server instance: schema, error policy, playground and introspection rules.
+// The Apollo Server instance: schema, error policy, operation limits, and the playground
+// and introspection (off in production unless configured).
 import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { errorLoggingPlugin, formatError } from './error-format.js';
+import { operationLimitsPlugin } from './operation-limits.js';
 
 export function createApolloServer(schema: GraphQLSchema, config: GatewayConfig): ApolloServer<GatewayContext> {
   return new ApolloServer<GatewayContext>({
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: !config.production,
+    introspection: config.graphql.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     plugins: [
       errorLoggingPlugin,
-      config.production
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+      operationLimitsPlugin(config.graphql),
+      config.graphql.playground
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
 }

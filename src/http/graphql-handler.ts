@@ -12,9 +12,10 @@ export async function handleGraphQL(
   res: ServerResponse,
   apollo: ApolloServer<GatewayContext>,
   context: ContextThunk<GatewayContext>,
+  bodyLimitBytes = GRAPHQL_BODY_LIMIT_BYTES,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
-  const body = method === 'POST' ? await readJsonBody(req, GRAPHQL_BODY_LIMIT_BYTES) : undefined;
+  const body = method === 'POST' ? await readJsonBody(req, bodyLimitBytes) : undefined;
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);

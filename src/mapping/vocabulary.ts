@@ -2,7 +2,7 @@
 // channel as `WidgetChat` in REST bodies, `chat` in search filters, `WIDGET_CHAT` in
 // webhook payloads and `widget_chat` in webhook-subscription filters (REFERENCE.md §6.6);
 // the gateway speaks the GraphQL enum and converts only here.
-import type { Channel, ConversationState, Direction } from '../generated/graphql.js';
+import type { Channel, ConversationEventType, ConversationState, Direction } from '../generated/graphql.js';
 
 interface Spellings {
   rest: string;
@@ -100,4 +100,41 @@ export function directionFromWebhook(raw: string | null | undefined): Direction 
 
 export function directionToSearch(direction: Direction): string {
   return DIRECTIONS[direction].search as string;
+}
+
+export function directionToRest(direction: Direction): string {
+  return DIRECTIONS[direction].rest;
+}
+
+// Webhook event names: subscriptions spell them PascalCase (ConversationMessageAdded), the
+// delivered `event_fqn` UPPER_SNAKE (CONVERSATION_MESSAGE_ADDED); REFERENCE.md §5.
+const EVENT_TYPES: Record<string, Exclude<ConversationEventType, 'OTHER'>> = {
+  CONVERSATION_CREATED: 'CREATED',
+  CONVERSATION_MESSAGE_ADDED: 'MESSAGE_ADDED',
+  CONVERSATION_NOTE_ADDED: 'NOTE_ADDED',
+  CONVERSATION_ASSIGNED: 'ASSIGNED',
+  CONVERSATION_UNASSIGNED: 'UNASSIGNED',
+  CONVERSATION_TRANSFERRED: 'TRANSFERRED',
+  CONVERSATION_ENQUEUED: 'ENQUEUED',
+  CONVERSATION_OPEN: 'OPENED',
+  CONVERSATION_PENDING: 'PENDING',
+  CONVERSATION_PENDING_EXPIRED: 'PENDING_EXPIRED',
+  CONVERSATION_CLOSED: 'CLOSED',
+  CONVERSATION_ABANDONED: 'ABANDONED',
+  CONVERSATION_TAG_ADDED: 'TAG_ADDED',
+  CONVERSATION_TAG_REMOVED: 'TAG_REMOVED',
+  CONVERSATION_RATED: 'RATED',
+  CONVERSATION_CUSTOM_ATTRIBUTE_UPDATED: 'CUSTOM_ATTRIBUTE_UPDATED',
+};
+
+/** `ConversationMessageAdded` or `conversation_message_added` -> `CONVERSATION_MESSAGE_ADDED`. */
+export function eventFqnOf(name: string): string {
+  const trimmed = name.trim();
+  const snake = /[a-z][A-Z]/.test(trimmed) ? trimmed.replace(/([a-z0-9])([A-Z])/g, '$1_$2') : trimmed;
+  return snake.toUpperCase();
+}
+
+/** Unknown event names become OTHER; the event keeps the raw name in `rawType`. */
+export function eventTypeFromWebhook(fqn: string): ConversationEventType {
+  return EVENT_TYPES[eventFqnOf(fqn)] ?? 'OTHER';
 }

@@ -1,8 +1,19 @@
 // Test harness: a fake Dixa on loopback and a real gateway pointed at it, talking over
 // real HTTP through the real client, loaders and Apollo server.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type GatewayConfig } from '../../src/config.js';
-import { startFakeDixa, type FakeDixa, type FakeDixaOptions, type RecordedRequest } from '../../src/demo/fake-dixa/index.js';
+import {
+  sendWebhooks,
+  startFakeDixa,
+  type FakeDixa,
+  type FakeDixaOptions,
+  type RecordedRequest,
+  type WebhookSender,
+} from '../../src/demo/fake-dixa/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createGateway, type Gateway } from '../../src/server.js';
 
@@ -25,12 +36,20 @@ export interface Harness {
   /** Dixa requests seen by the fake since the last reset, optionally only those matching. */
   dixaCalls(filter?: (r: RecordedRequest) => boolean): RecordedRequest[];
   resetCalls(): void;
+  /** The gateway's DIXA_WEBHOOK_SECRET (generated when `webhooks` is on). */
+  webhookSecret: string | undefined;
+  /** The fake's webhook deliveries to the gateway, when `webhooks` is on. */
+  webhooks: WebhookSender | undefined;
+  /** Stops the gateway and starts a new one on the same port and DATA_DIR (`gateway` changes). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface HarnessOptions {
   env?: Record<string, string>;
   fake?: FakeDixaOptions;
+  /** The fake signs and delivers webhooks to the gateway on every change. */
+  webhooks?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -39,8 +58,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     DIXA_API_TOKEN: TOKEN,
     DIXA_API_URL: fake.url,
     LOG_LEVEL: 'debug',
+    // Dixa's real 10/4 limit makes every test slow; the resilience tests set it back.
+    DIXA_RATE_LIMIT: '1000/100',
+    ...(options.webhooks ? { DIXA_WEBHOOK_SECRET: randomBytes(32).toString('hex') } : {}),
     ...options.env,
   });
+  // Each harness keeps its event log in its own directory, removed on close.
+  const ownDataDir = options.env?.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'gateway-test-')) : undefined;
+  if (ownDataDir) config.dataDir = ownDataDir;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -48,17 +73,29 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       done();
     },
   });
-  const gateway = await createGateway(config, createLogger(config.logLevel, sink));
+  const logger = createLogger(config.logLevel, sink);
+  const gateway = await createGateway(config, logger);
   const url = await gateway.listen(0, '127.0.0.1');
+  const webhooks =
+    options.webhooks && config.webhookSecret
+      ? sendWebhooks(fake, { url: `${url}/webhooks/dixa`, secretHex: config.webhookSecret, token: TOKEN })
+      : undefined;
 
-  return {
+  const harness: Harness = {
     fake,
     gateway,
     config,
     url,
     logs,
+    webhookSecret: config.webhookSecret,
+    webhooks,
+    async restart() {
+      await harness.gateway.close();
+      harness.gateway = await createGateway(config, logger);
+      await harness.gateway.listen(Number(new URL(harness.url).port), '127.0.0.1');
+    },
     async gql(query, variables, headers = {}) {
-      const res = await fetch(`${url}/graphql`, {
+      const res = await fetch(`${harness.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
@@ -73,10 +110,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       fake.clearRequests();
     },
     async close() {
-      await gateway.close();
+      await webhooks?.stop();
+      await harness.gateway.close();
       await fake.close();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 /** `/v1/conversations/12/messages` -> `/conversations/12/messages`. */

@@ -2,11 +2,17 @@
 // envelope and the pagination handled here. One client per caller token; no caching (the
 // loaders sit above it). Reads answer null where Dixa answers 404.
 import { parseConversationId, parseUuid } from '../../validation/ids.js';
+import { UpstreamError } from '../../errors.js';
 import { pageKeyOf } from './page-cursor.js';
 import type { DixaCredentials, DixaRequest, DixaTransport } from './transport.js';
 import type {
+  DixaAddedMessage,
   DixaAgent,
   DixaConversation,
+  DixaCreateConversationInput,
+  DixaCustomAttribute,
+  DixaEndUserInput,
+  DixaOutboundMessageInput,
   DixaEndUser,
   DixaEnvelope,
   DixaMessage,
@@ -122,6 +128,11 @@ export class DixaClient {
     return this.all({ method: 'GET', path: '/agents', operation: 'list agents' });
   }
 
+  /** One page of agents: the connection check's cheap read. */
+  async listAgentsPage(page: PageRequest): Promise<Page<DixaAgent>> {
+    return (await this.pageOf<DixaAgent>({ method: 'GET', path: '/agents', operation: 'list agents' }, page)) ?? { items: [], nextPageKey: undefined };
+  }
+
   getAgent(id: string): Promise<DixaAgent | null> {
     return this.send({ method: 'GET', path: `/agents/${parseUuid(id, 'agent')}`, operation: `read agent ${id}`, notFoundAsNull: true });
   }
@@ -137,9 +148,110 @@ export class DixaClient {
 
   async searchConversations(body: DixaSearchRequest, page: PageRequest): Promise<Page<DixaSearchHit>> {
     const result = await this.pageOf<DixaSearchHit>(
-      { method: 'POST', path: '/search/conversations', body, operation: 'search conversations' },
+      { method: 'POST', path: '/search/conversations', body, operation: 'search conversations', idempotent: true },
       page,
     );
     return result ?? { items: [], nextPageKey: undefined };
   }
+
+  // ------------------------------------------------------------ writes
+  // POST and PATCH are never repeated by the transport; the write path (src/writes/)
+  // decides whether a failed one may be sent again. Writes answer 404 as NOT_FOUND.
+
+  async addMessage(id: number, message: DixaOutboundMessageInput): Promise<DixaAddedMessage> {
+    return required(
+      await this.send<DixaAddedMessage>({ method: 'POST', path: `/conversations/${conv(id)}/messages`, body: message, operation: `add a message to conversation ${id}` }),
+      `add a message to conversation ${id}`,
+    );
+  }
+
+  /** Dixa answers only the new conversation's id. */
+  async createConversation(input: DixaCreateConversationInput): Promise<{ id: number }> {
+    return required(await this.send<{ id: number }>({ method: 'POST', path: '/conversations', body: input, operation: 'create a conversation' }), 'create a conversation');
+  }
+
+  async createEndUser(input: DixaEndUserInput): Promise<DixaEndUser> {
+    return required(await this.send<DixaEndUser>({ method: 'POST', path: '/endusers', body: input, operation: 'create an end user' }), 'create an end user');
+  }
+
+  async addNote(id: number, note: { message: string; agentId?: string }): Promise<DixaNote> {
+    const body = note.agentId ? { message: note.message, agentId: parseUuid(note.agentId, 'agent') } : { message: note.message };
+    return required(
+      await this.send<DixaNote>({ method: 'POST', path: `/conversations/${conv(id)}/notes`, body, operation: `add a note to conversation ${id}` }),
+      `add a note to conversation ${id}`,
+    );
+  }
+
+  async closeConversation(id: number, userId?: string): Promise<void> {
+    await this.send({ method: 'PUT', path: `/conversations/${conv(id)}/close`, body: actingUser(userId), operation: `close conversation ${id}` });
+  }
+
+  async reopenConversation(id: number, userId?: string): Promise<void> {
+    await this.send({ method: 'PUT', path: `/conversations/${conv(id)}/reopen`, body: actingUser(userId), operation: `reopen conversation ${id}` });
+  }
+
+  /** Puts the conversation in Pending until `timestamp` (ISO-8601). */
+  async followUp(id: number, timestamp: string, userId?: string): Promise<void> {
+    await this.send({
+      method: 'PUT',
+      path: `/conversations/${conv(id)}/followup`,
+      body: { timestamp, ...actingUser(userId) },
+      operation: `set a follow-up on conversation ${id}`,
+    });
+  }
+
+  async claimConversation(id: number, agentId: string, force: boolean): Promise<void> {
+    await this.send({
+      method: 'PUT',
+      path: `/conversations/${conv(id)}/claim`,
+      body: { agentId: parseUuid(agentId, 'agent'), force },
+      operation: `assign conversation ${id} to agent ${agentId}`,
+    });
+  }
+
+  async transferToQueue(id: number, queueId: string, userId?: string): Promise<void> {
+    await this.send({
+      method: 'PUT',
+      path: `/conversations/${conv(id)}/transfer/queue`,
+      body: { queueId: parseUuid(queueId, 'queue'), ...actingUser(userId) },
+      operation: `transfer conversation ${id} to queue ${queueId}`,
+    });
+  }
+
+  async tagConversation(id: number, tagId: string): Promise<void> {
+    await this.send({ method: 'PUT', path: `/conversations/${conv(id)}/tags/${parseUuid(tagId, 'tag')}`, operation: `tag conversation ${id}` });
+  }
+
+  async untagConversation(id: number, tagId: string): Promise<void> {
+    await this.send({ method: 'DELETE', path: `/conversations/${conv(id)}/tags/${parseUuid(tagId, 'tag')}`, operation: `untag conversation ${id}` });
+  }
+
+  /** Idempotent by name in Dixa: an existing tag of that name comes back unchanged. */
+  async createTag(name: string): Promise<DixaTag> {
+    return required(await this.send<DixaTag>({ method: 'POST', path: '/tags', body: { name }, operation: `create tag ${JSON.stringify(name)}` }), 'create a tag');
+  }
+
+  /** The body is keyed by attribute uuid; values are text, a select path, or null to clear. */
+  async patchConversationCustomAttributes(id: number, values: Record<string, string | string[] | null>): Promise<DixaCustomAttribute[]> {
+    const body = Object.fromEntries(Object.entries(values).map(([key, value]) => [parseUuid(key, 'custom attribute', 'customAttributes key'), value]));
+    return (
+      (await this.send<DixaCustomAttribute[]>({
+        method: 'PATCH',
+        path: `/conversations/${conv(id)}/custom-attributes`,
+        body,
+        operation: `set custom attributes on conversation ${id}`,
+      })) ?? []
+    );
+  }
+}
+
+/** `userId` names the agent acting; Dixa takes an empty body when there is none. */
+function actingUser(userId: string | undefined): { userId?: string } {
+  return userId ? { userId: parseUuid(userId, 'agent', 'agentId') } : {};
+}
+
+/** A write that answered 2xx without the body Dixa documents is a Dixa failure, not a success. */
+function required<T>(value: T | null, operation: string): T {
+  if (value === null || value === undefined) throw new UpstreamError(operation, 'the answer had no body');
+  return value;
 }

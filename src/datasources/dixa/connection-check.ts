@@ -1,5 +1,5 @@
-// Asks Dixa whether a token works: the organization it belongs to, then a cheap read of
-// conversations. Deliberately live (no cache): it answers "does it work now", for the
+// Asks Dixa whether a token works: the organization it belongs to, then cheap reads of
+// conversations and agents. Deliberately live (no cache): it answers "does it work now", for the
 // dixaConnection query, GET /readyz and the start-up log line.
 import { GatewayError } from '../../errors.js';
 import type { DixaClient } from './client.js';
@@ -13,12 +13,20 @@ export interface ConnectionVerdict {
   checkedAt: string;
 }
 
+/** The plain fix an admin needs, for failures whose message does not already say it. */
+const FIXES: Record<string, string> = {
+  UPSTREAM_TIMEOUT: 'Check that DIXA_API_URL points at Dixa (https://dev.dixa.io) and that the gateway can reach it.',
+  UPSTREAM_ERROR: 'Check that DIXA_API_URL points at Dixa (https://dev.dixa.io); if it does, Dixa is failing: try again shortly.',
+  RATE_LIMITED: 'Another client is using up this token\'s Dixa rate limit (10 requests/s); give the gateway its own token.',
+};
+
 export async function checkDixaConnection(client: DixaClient): Promise<ConnectionVerdict> {
   const checkedAt = new Date().toISOString();
   let organization: DixaOrganization | null = null;
   try {
     organization = await client.getOrganization();
     await client.searchConversations({}, { pageLimit: 1 });
+    await client.listAgentsPage({ pageLimit: 1 });
     return { ok: true, organization, errorCode: null, message: null, checkedAt };
   } catch (error) {
     const known = error instanceof GatewayError;
@@ -26,7 +34,7 @@ export async function checkDixaConnection(client: DixaClient): Promise<Connectio
       ok: false,
       organization,
       errorCode: known ? error.code : 'UPSTREAM_ERROR',
-      message: known ? error.message : 'The connection check failed unexpectedly; see the gateway log.',
+      message: known ? [error.message, FIXES[error.code]].filter(Boolean).join(' ') : 'The connection check failed unexpectedly; see the gateway log.',
       checkedAt,
     };
   }

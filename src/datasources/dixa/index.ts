@@ -7,16 +7,22 @@ import { createLoaders, type DixaLoaders } from './loaders.js';
 import { SharedCache } from './shared-cache.js';
 import { tokenFingerprint } from './token-fingerprint.js';
 import { DixaTransport } from './transport.js';
+import { IdempotencyStore } from '../../writes/idempotency-store.js';
 
 export interface RequestDixa {
   client: DixaClient;
   loaders: DixaLoaders;
   fingerprint: string;
+  /** The shared cache, for writes to invalidate (scope = fingerprint). */
+  cache: SharedCache;
+  /** Process-wide record of idempotency keys (scope = fingerprint). */
+  idempotency: IdempotencyStore;
 }
 
 export class DixaDataSource {
   readonly transport: DixaTransport;
   readonly cache: SharedCache;
+  readonly idempotency = new IdempotencyStore();
 
   constructor(config: GatewayConfig, logger: Logger) {
     this.transport = new DixaTransport({
@@ -26,6 +32,9 @@ export class DixaDataSource {
       connectTimeoutMs: config.dixa.connectTimeoutMs,
       headersTimeoutMs: config.dixa.headersTimeoutMs,
       bodyTimeoutMs: config.dixa.bodyTimeoutMs,
+      rateLimit: { ...config.dixa.rateLimit, maxWaitMs: config.dixa.rateLimitMaxWaitMs },
+      retry: { maxAttempts: config.dixa.retryMaxAttempts, baseDelayMs: config.dixa.retryBaseDelayMs, maxDelayMs: 5_000 },
+      circuit: { threshold: config.dixa.circuitThreshold, cooldownMs: config.dixa.circuitCooldownMs },
       logger: logger.child({ component: 'dixa' }),
     });
     this.cache = new SharedCache(config.cache);
@@ -35,7 +44,13 @@ export class DixaDataSource {
   forRequest(token: string, signal?: AbortSignal): RequestDixa {
     const credentials = { token: token.trim(), fingerprint: tokenFingerprint(token) };
     const client = new DixaClient(this.transport, credentials, signal);
-    return { client, loaders: createLoaders(client, this.cache), fingerprint: credentials.fingerprint };
+    return {
+      client,
+      loaders: createLoaders(client, this.cache),
+      fingerprint: credentials.fingerprint,
+      cache: this.cache,
+      idempotency: this.idempotency,
+    };
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,17 @@
 // The HTTP transport to Dixa: one keep-alive undici pool for the process, the token in the
 // Authorization header, JSON both ways, and every failure turned into a gateway error
-// with a code (src/errors.ts). It knows nothing of endpoints, caching or GraphQL.
+// with a code (src/errors.ts). Each call passes the token's circuit breaker and rate
+// limiter, and calls that cannot duplicate anything are retried with backoff. It knows
+// nothing of endpoints, caching or GraphQL.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { ApiVersion } from '../../config.js';
 import { GatewayError, UpstreamError, UpstreamTimeoutError, errorFromDixa } from '../../errors.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
+import { backoffMs, isDixaRateLimit, isTransient, isUpstreamFailure, type RetryOptions } from './retry-policy.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -19,6 +25,11 @@ export interface DixaRequest {
   operation: string;
   /** Answer null instead of throwing on 404 (reads). */
   notFoundAsNull?: boolean;
+  /**
+   * May the call be repeated after an ambiguous failure? Default: GET, PUT and DELETE yes
+   * (reads and idempotent actions), POST and PATCH no. Searches (POST) are reads: true.
+   */
+  idempotent?: boolean;
   signal?: AbortSignal;
 }
 
@@ -29,6 +40,9 @@ export interface TransportOptions {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  rateLimit: RateLimiterOptions;
+  retry: RetryOptions;
+  circuit: CircuitBreakerOptions;
   logger: Logger;
 }
 
@@ -45,8 +59,12 @@ export class DixaTransport {
   private readonly pool: Dispatcher;
   private readonly basePath: string;
   private readonly logger: Logger;
+  readonly limiter: RateLimiter;
+  readonly breaker: CircuitBreaker;
 
   constructor(private readonly options: TransportOptions) {
+    this.limiter = new RateLimiter(options.rateLimit);
+    this.breaker = new CircuitBreaker(options.circuit);
     const url = new URL(options.apiUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.logger = options.logger;
@@ -67,6 +85,39 @@ export class DixaTransport {
 
   /** The parsed JSON body (Dixa's envelope); null for 204/202 and, when asked, 404. */
   async send<T>(request: DixaRequest, credentials: DixaCredentials): Promise<T | null> {
+    const key = credentials.fingerprint;
+    const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'PUT' || request.method === 'DELETE');
+    const maxAttempts = idempotent ? this.options.retry.maxAttempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      this.breaker.check(key, request.operation);
+      await this.limiter.acquire(key, request.signal);
+      try {
+        const result = await this.attempt<T>(request, credentials);
+        this.breaker.succeeded(key);
+        return result;
+      } catch (error) {
+        if (isUpstreamFailure(error)) this.breaker.failed(key);
+        else if (error instanceof GatewayError && typeof error.extensions.dixaStatus === 'number') this.breaker.succeeded(key);
+        // Someone else spent this token's budget: everyone on it waits out Retry-After.
+        if (isDixaRateLimit(error)) this.limiter.pause(key, Number(error.extensions.retryAfterSeconds ?? 1));
+        if (attempt >= maxAttempts || !isTransient(error) || request.signal?.aborted) throw error;
+        const waitMs = isDixaRateLimit(error) ? 0 : backoffMs(attempt, this.options.retry);
+        this.logger.warn(
+          { operation: request.operation, attempt, waitMs, code: (error as GatewayError).code, status: (error as GatewayError).extensions.dixaStatus },
+          'retrying a Dixa call',
+        );
+        if (waitMs > 0) {
+          try {
+            await sleep(waitMs, undefined, { signal: request.signal });
+          } catch {
+            throw new UpstreamTimeoutError(request.operation);
+          }
+        }
+      }
+    }
+  }
+
+  private async attempt<T>(request: DixaRequest, credentials: DixaCredentials): Promise<T | null> {
     const path = `${this.versionPrefix}${request.path}${queryString(request.query)}`;
     const started = performance.now();
     let response: Dispatcher.ResponseData;

@@ -17,6 +17,8 @@ export {
 } from './world.js';
 export type { FakeWorld, FakeCustomAttributeDefinition, FakeSelectOption, FakeContactEndpoint } from './world.js';
 export type { FakeChange, FakeChangeKind } from './changes.js';
+export { sendWebhooks, signDixaWebhook, webhookPayload } from './webhooks.js';
+export type { WebhookSender, WebhookSenderOptions } from './webhooks.js';
 export type { FaultRule, Faults } from './faults.js';
 export { searchChannelOf, searchStatusOf, searchDirectionOf } from './vocabulary.js';
 export { encodePageKey, decodePageKey } from './pagination.js';

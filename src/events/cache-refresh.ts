@@ -1,0 +1,60 @@
+// Keeps the shared cache fresh from webhook events, so a read after an event reflects it
+// without waiting for a TTL or spending Dixa calls: a payload carrying the conversation
+// refreshes the cached record (merged over what REST gave, which knows more fields), and
+// message, note, tag and attribute events drop exactly that conversation's affected list.
+import { LRUCache } from 'lru-cache';
+import type { SharedCache } from '../datasources/dixa/shared-cache.js';
+import type { DixaConversation } from '../datasources/dixa/types.js';
+import type { CacheKind } from '../config.js';
+import { conversationFromWebhook } from '../mapping/webhook-conversation.js';
+import { eventTypeFromWebhook } from '../mapping/vocabulary.js';
+import type { DecodedWebhook } from './webhook-payload.js';
+
+/** Lists an event type makes stale. Invalidation, not write-through: payloads lack REST-only fields. */
+const STALE_LISTS: Partial<Record<ReturnType<typeof eventTypeFromWebhook>, CacheKind[]>> = {
+  CREATED: ['messages'],
+  MESSAGE_ADDED: ['messages'],
+  NOTE_ADDED: ['notes'],
+  TAG_ADDED: ['conversationTags'],
+  TAG_REMOVED: ['conversationTags'],
+};
+
+export interface CacheRefresher {
+  apply(event: DecodedWebhook): void;
+}
+
+/**
+ * `scope` is the fingerprint of the configured token: webhooks come from that token's
+ * organization. Undefined (no token yet) means there is nothing cached to refresh.
+ */
+export function createCacheRefresher(cache: SharedCache, scope: () => string | undefined): CacheRefresher {
+  // Dixa does not promise delivery order; an older snapshot must not overwrite a newer one.
+  const appliedAt = new LRUCache<string, number>({ max: 100_000 });
+
+  return {
+    apply(event) {
+      const fingerprint = scope();
+      const id = event.conversationId === null ? undefined : Number(event.conversationId);
+      if (!fingerprint || id === undefined) return;
+      const type = eventTypeFromWebhook(event.fqn);
+
+      for (const kind of STALE_LISTS[type] ?? []) cache.delete(fingerprint, kind, id);
+
+      if (type === 'CUSTOM_ATTRIBUTE_UPDATED') {
+        // The payload does not carry the attributes; the next read fetches the record.
+        cache.delete(fingerprint, 'conversation', id);
+        return;
+      }
+      const key = `${fingerprint}:${id}`;
+      const at = Date.parse(event.occurredAt);
+      if (at < (appliedAt.get(key) ?? -Infinity)) return;
+      const previous = cache.get<DixaConversation | null>(fingerprint, 'conversation', id)?.value;
+      const next = conversationFromWebhook(event.envelope.data?.conversation, previous, event.occurredAt);
+      if (!next) return;
+      // delete first: it also stops a REST read already under way from storing older data.
+      cache.delete(fingerprint, 'conversation', id);
+      cache.set(fingerprint, 'conversation', id, next);
+      appliedAt.set(key, at);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// The durable webhook event log, as an interface: what the receiver appends to and the
+// query and subscriptions read from. The store behind it is replaceable; the SQLite one
+// lives in sqlite-event-log.ts. Also the opaque cursor, which is only a sequence number.
+
+/** One accepted webhook, as stored. */
+export interface StoredEvent {
+  /** Receipt order: assigned by the store, strictly increasing, never reused. */
+  seq: number;
+  /** Dixa's event_id: the dedupe key. */
+  eventId: string;
+  /** Dixa's event_fqn, UPPER_SNAKE. */
+  rawType: string;
+  conversationId: string | null;
+  /** ISO-8601. */
+  occurredAt: string;
+  /** ISO-8601. */
+  receivedAt: string;
+  /** X-DIXA-SUBSCRIPTION-ID of the delivery that brought it. */
+  subscriptionId: string | null;
+  /** The JSON body exactly as Dixa signed it. */
+  body: string;
+}
+
+export type NewEvent = Omit<StoredEvent, 'seq'>;
+
+/** `stored: false` is a repeat delivery; `event` is then the copy stored the first time. */
+export interface AppendResult {
+  stored: boolean;
+  event: StoredEvent;
+}
+
+export interface ReadQuery {
+  /** Events with a larger seq; 0 reads from the oldest retained. */
+  afterSeq: number;
+  first: number;
+  conversationId?: string | undefined;
+}
+
+/**
+ * Contract for a store: `append` persists before it resolves; seq order is the order in
+ * which appends become visible to `read` (readers page by seq and would skip an event
+ * that became visible after a larger seq); an event_id is stored at most once.
+ */
+export interface EventLog {
+  append(event: NewEvent): Promise<AppendResult>;
+  /** Events about a conversation, oldest first. */
+  read(query: ReadQuery): Promise<StoredEvent[]>;
+  /** The largest seq handed out so far; 0 when nothing was ever stored. */
+  head(): Promise<number>;
+  /** Forgets events received before the given time; resolves to how many. */
+  prune(receivedBeforeMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+// The cursor is opaque to callers so its form may change; today it is a versioned seq.
+const CURSOR_PREFIX = 'evt1:';
+
+export function encodeEventCursor(seq: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${seq}`, 'utf8').toString('base64url');
+}
+
+/** The seq in a cursor, or undefined when it is not one of ours. */
+export function decodeEventCursor(cursor: string): number | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith(CURSOR_PREFIX)) return undefined;
+  const digits = text.slice(CURSOR_PREFIX.length);
+  if (!/^\d{1,15}$/.test(digits)) return undefined;
+  return Number(digits);
+}

@@ -1,0 +1,82 @@
+// The sync side of the gateway, assembled: the durable event log in DATA_DIR, the bus
+// that wakes live subscriptions, the cache refresher and the webhook receiver, plus the
+// retention sweep. server.ts owns one of these per gateway.
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config.js';
+import type { SharedCache } from '../datasources/dixa/shared-cache.js';
+import { tokenFingerprint } from '../datasources/dixa/token-fingerprint.js';
+import { createCacheRefresher } from './cache-refresh.js';
+import { EventBus } from './event-bus.js';
+import type { EventLog } from './event-log.js';
+import { openSqliteEventLog } from './sqlite-event-log.js';
+import { createWebhookReceiver, type WebhookHandler } from './webhook-receiver.js';
+
+export type { EventFeed } from './event-stream.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+
+export interface GatewayEvents {
+  log: EventLog;
+  bus: EventBus;
+  handleWebhook: WebhookHandler;
+  close(): Promise<void>;
+}
+
+export interface GatewayEventsOptions {
+  /** The clock for signature freshness and receipt times (tests replay old vectors with it). */
+  now?: () => number;
+  /** Another store in place of the SQLite file in DATA_DIR. */
+  log?: EventLog;
+}
+
+export function createGatewayEvents(
+  config: GatewayConfig,
+  logger: Logger,
+  cache: SharedCache,
+  options: GatewayEventsOptions = {},
+): GatewayEvents {
+  const log = options.log ?? openSqliteEventLog(config.dataDir);
+  const bus = new EventBus();
+  // Webhooks come from the configured token's organization; demo mode sets the token late.
+  let fingerprint: { token: string; value: string } | undefined;
+  const scope = () => {
+    const token = config.dixa.token;
+    if (!token) return undefined;
+    if (fingerprint?.token !== token) fingerprint = { token, value: tokenFingerprint(token) };
+    return fingerprint.value;
+  };
+  const handleWebhook = createWebhookReceiver({
+    secretHex: () => config.webhookSecret,
+    toleranceMs: config.events.toleranceSeconds * 1000,
+    maxBodyBytes: config.events.maxBodyBytes,
+    log,
+    bus,
+    refresher: createCacheRefresher(cache, scope),
+    logger: logger.child({ component: 'webhooks' }),
+    ...(options.now ? { now: options.now } : {}),
+  });
+
+  const sweep = async () => {
+    if (config.events.retentionDays <= 0) return;
+    try {
+      const removed = await log.prune(Date.now() - config.events.retentionDays * DAY_MS);
+      if (removed > 0) logger.info({ removed, retentionDays: config.events.retentionDays }, 'old webhook events deleted');
+    } catch (error) {
+      logger.error({ err: error }, 'event retention sweep failed');
+    }
+  };
+  void sweep();
+  const timer = setInterval(() => void sweep(), SWEEP_EVERY_MS);
+  timer.unref();
+
+  return {
+    log,
+    bus,
+    handleWebhook,
+    async close() {
+      clearInterval(timer);
+      await log.close();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// GraphQL subscriptions over graphql-ws, on the HTTP server's WebSocket upgrades at
+// /graphql. Each operation gets a context from the same factory as HTTP requests (the
+// configured token: events belong to its organization), renewed per pushed event so a
+// long-lived subscription never answers from its first event's DataLoader memo.
+// Authentication is a hook: `authorize` sees connectionParams and the upgrade request.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { ContextFactory, GatewayContext } from '../context.js';
+import { formatError } from '../graphql/error-format.js';
+import type { EventFeed } from './event-stream.js';
+
+export interface SubscriptionAuthInput {
+  /** The client's connection_init payload, e.g. `{ authorization: 'Bearer <key>' }`. */
+  connectionParams: Readonly<Record<string, unknown>> | undefined;
+  /** The HTTP upgrade request (its Authorization header, remote address...). */
+  request: IncomingMessage;
+}
+
+/** True (or resolves true) to accept the connection; anything else closes it with 4403. */
+export type SubscriptionAuthorizer = (input: SubscriptionAuthInput) => boolean | Promise<boolean>;
+
+export interface SubscriptionServerOptions {
+  path: string;
+  schema: GraphQLSchema;
+  createContext: ContextFactory;
+  events: Pick<EventFeed, 'log' | 'bus'>;
+  logger: Logger;
+  /** Defaults to allowing every connection (the gateway key check plugs in here). */
+  authorize?: SubscriptionAuthorizer;
+}
+
+export interface SubscriptionServer {
+  close(): Promise<void>;
+}
+
+export function attachSubscriptions(server: Server, options: SubscriptionServerOptions): SubscriptionServer {
+  const wss = new WebSocketServer({ noServer: true });
+  const authorize = options.authorize ?? (() => true);
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== options.path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  server.on('upgrade', onUpgrade);
+
+  const disposable = useServer(
+    {
+      schema: options.schema,
+      onConnect: async (ctx) =>
+        (await authorize({ connectionParams: ctx.connectionParams, request: ctx.extra.request })) === true,
+      context: () => {
+        const requestId = randomUUID();
+        const context: GatewayContext = options.createContext({ requestId });
+        context.events = {
+          ...options.events,
+          beforeEach: () => {
+            context.dixa = options.createContext({ requestId }).dixa;
+          },
+        };
+        return context;
+      },
+      // Same error policy as HTTP: gateway errors keep code and message, the rest is masked.
+      onNext: (_ctx, _id, _payload, args, result) => {
+        if (!result.errors?.length) return;
+        const context = args.contextValue as GatewayContext | undefined;
+        for (const error of result.errors) {
+          if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
+            (context?.logger ?? options.logger).error({ err: error.originalError ?? error, path: error.path }, 'subscription error');
+          }
+        }
+        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
+      },
+    },
+    wss,
+  );
+
+  return {
+    async close() {
+      server.off('upgrade', onUpgrade);
+      for (const client of wss.clients) client.terminate();
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

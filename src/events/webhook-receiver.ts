@@ -1,0 +1,104 @@
+// POST /webhooks/dixa: raw body (size-bounded) -> signature -> decode -> log -> cache ->
+// subscribers, then 2xx. Dixa only learns "stored" or "refused": any verification failure
+// is a 401 with nothing stored; a repeat delivery (same event_id) is a 200 that changes
+// nothing, so Dixa's retries are harmless. The secret and the signature never reach a log.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { HttpError, readRawBody, sendJson } from '../http/read-body.js';
+import type { CacheRefresher } from './cache-refresh.js';
+import type { EventBus } from './event-bus.js';
+import { encodeEventCursor, type EventLog } from './event-log.js';
+import { decodeWebhook } from './webhook-payload.js';
+import { verifyDixaSignature, webhookKey } from './webhook-signature.js';
+
+export interface WebhookReceiverOptions {
+  /** Read per request: demo mode sets the secret after the config was loaded. */
+  secretHex: () => string | undefined;
+  toleranceMs: number;
+  maxBodyBytes: number;
+  log: EventLog;
+  bus: EventBus;
+  refresher: CacheRefresher;
+  logger: Logger;
+  now?: () => number;
+}
+
+export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
+
+const SUBSCRIPTION_ID = /^[\w-]{1,64}$/;
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookHandler {
+  const now = options.now ?? Date.now;
+  let cachedKey: { hex: string; key: Buffer } | undefined;
+  const keyFor = (hex: string): Buffer => {
+    if (cachedKey?.hex !== hex) cachedKey = { hex, key: webhookKey(hex) };
+    return cachedKey.key;
+  };
+
+  return async (req, res, requestId) => {
+    if ((req.method ?? '').toUpperCase() !== 'POST') {
+      req.resume();
+      throw new HttpError(405, 'Dixa delivers webhooks with POST.', 'METHOD_NOT_ALLOWED');
+    }
+    const secret = options.secretHex();
+    if (!secret) {
+      req.resume();
+      throw new HttpError(
+        503,
+        "Webhooks are off: set DIXA_WEBHOOK_SECRET to the Dixa webhook subscription's secretKey (hex) so deliveries can be verified.",
+        'WEBHOOKS_NOT_CONFIGURED',
+      );
+    }
+    const raw = await readRawBody(req, options.maxBodyBytes);
+    const rawSubscription = headerOf(req, 'x-dixa-subscription-id')?.trim();
+    const subscriptionId = rawSubscription && SUBSCRIPTION_ID.test(rawSubscription) ? rawSubscription : null;
+    const log = options.logger.child({ requestId, subscriptionId });
+
+    const verdict = verifyDixaSignature(raw, headerOf(req, 'x-dixa-signature'), keyFor(secret), {
+      now: now(),
+      toleranceMs: options.toleranceMs,
+    });
+    if (!verdict.ok) {
+      log.warn({ code: verdict.code, remoteAddress: req.socket.remoteAddress }, 'webhook refused');
+      throw new HttpError(401, verdict.reason, verdict.code);
+    }
+    const receivedAt = now();
+    const decoded = decodeWebhook(raw, receivedAt);
+    if (!decoded.ok) {
+      log.warn({ code: decoded.code }, 'webhook refused');
+      throw new HttpError(400, decoded.reason, decoded.code);
+    }
+    const { event } = decoded;
+    const appended = await options.log.append({
+      eventId: event.eventId,
+      rawType: event.fqn,
+      conversationId: event.conversationId,
+      occurredAt: event.occurredAt,
+      receivedAt: new Date(receivedAt).toISOString(),
+      subscriptionId,
+      body: raw.toString('utf8'),
+    });
+    if (appended.stored) {
+      try {
+        options.refresher.apply(event);
+      } catch (error) {
+        // The event is stored; a cache that missed it only waits for its TTL.
+        log.error({ err: error, eventId: event.eventId }, 'cache refresh from webhook failed');
+      }
+      options.bus.publish(appended.event);
+      log.debug({ eventId: event.eventId, type: event.fqn, seq: appended.event.seq }, 'webhook stored');
+    } else {
+      log.debug({ eventId: event.eventId }, 'webhook repeated; already stored');
+    }
+    sendJson(res, 200, {
+      status: appended.stored ? 'stored' : 'duplicate',
+      eventId: appended.event.eventId,
+      cursor: encodeEventCursor(appended.event.seq),
+    });
+  };
+}

@@ -1,0 +1,198 @@
+// createConversation, the escalation: customer, then the conversation with its first
+// message, then note, tags, custom attributes and queue transfer. Progress is recorded in
+// the idempotency store as each step completes, so a call again with the same key resumes
+// the remaining steps on the same conversation and never creates a second one. A failed
+// step's error carries the conversationId and the failedStep.
+import { randomUUID } from 'node:crypto';
+import type { GatewayContext } from '../context.js';
+import type { RequestDixa } from '../datasources/dixa/index.js';
+import type { DixaCreateConversationInput, DixaMessageInput } from '../datasources/dixa/types.js';
+import { GatewayError, NotFoundError } from '../errors.js';
+import { channelToRest } from '../mapping/vocabulary.js';
+import { requireAgent } from './agents.js';
+import { forget } from './cache-refresh.js';
+import { assertCustomerExists, findOrCreateCustomer } from './customer.js';
+import type { EscalationRequest } from './escalation-input.js';
+import { isAmbiguous } from './exactly-once.js';
+import { inputHash } from './idempotency-store.js';
+import { ensureTag } from './tags.js';
+
+export type EscalationStep = 'customer' | 'createConversation' | 'note' | 'tags' | 'customAttributes' | 'transfer';
+
+interface Progress {
+  customerId?: string;
+  conversationId?: number;
+  /** The create POST failed ambiguously: Dixa is searched before another one is sent. */
+  createUncertain: boolean;
+  /** Likewise for the note POST (notes carry no externalId; the text is compared). */
+  noteUncertain: boolean;
+  done: Set<EscalationStep>;
+}
+
+/** Candidates read when looking for a conversation whose create POST failed ambiguously. */
+const RECENT_CONVERSATIONS = 10;
+
+export async function createConversation(ctx: GatewayContext, request: EscalationRequest): Promise<number> {
+  const { dixa } = ctx;
+  const key = request.idempotencyKey ?? `gw-${randomUUID()}`;
+  const { idempotencyKey: _key, ...defining } = request;
+  return dixa.idempotency.run<Progress, number>({
+    scope: dixa.fingerprint,
+    kind: 'createConversation',
+    key,
+    hash: inputHash(defining),
+    start: () => ({ createUncertain: false, noteUncertain: false, done: new Set() }),
+    work: (progress) => escalate(ctx, request, key, progress),
+    // Kept only once Dixa may hold the conversation; before that a retry may change the input.
+    keepOnFailure: (progress) => progress.conversationId !== undefined || progress.createUncertain,
+  });
+}
+
+async function escalate(ctx: GatewayContext, request: EscalationRequest, key: string, progress: Progress): Promise<number> {
+  const { dixa } = ctx;
+  const step = async <T>(name: EscalationStep, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw stepFailure(error, name, progress.conversationId, key);
+    }
+  };
+
+  // Reads first, so an unknown customer, agent or queue stops the escalation before any write.
+  await Promise.all([
+    progress.customerId ? undefined : assertCustomerExists(dixa, request.customer),
+    request.agent ? requireAgent(dixa.loaders, request.agent.agentId, request.agent.agentFromDefault) : undefined,
+    request.queueId ? requireQueue(dixa, request.queueId) : undefined,
+  ]);
+
+  if (progress.conversationId === undefined) {
+    progress.customerId ??= await step('customer', () => findOrCreateCustomer(dixa, request.customer));
+    const customerId = progress.customerId;
+    progress.conversationId = await step('createConversation', () => createOnce(dixa, request, customerId, key, progress));
+  }
+  const id = progress.conversationId;
+
+  if (request.note !== undefined && !progress.done.has('note')) {
+    await step('note', () => addNoteOnce(dixa, id, request, progress));
+    progress.done.add('note');
+  }
+  if (request.tags.length > 0 && !progress.done.has('tags')) {
+    await step('tags', async () => {
+      for (const [i, name] of request.tags.entries()) {
+        const tag = await ensureTag(dixa, name, `tags[${i}]`);
+        // PUT: applying a tag twice is harmless, so a resumed step simply applies them all.
+        await dixa.client.tagConversation(id, tag.id);
+      }
+    });
+    progress.done.add('tags');
+  }
+  if (request.customAttributes && !progress.done.has('customAttributes')) {
+    const values = request.customAttributes;
+    await step('customAttributes', () => dixa.client.patchConversationCustomAttributes(id, values));
+    progress.done.add('customAttributes');
+  }
+  if (request.queueId && !progress.done.has('transfer')) {
+    const queueId = request.queueId;
+    await step('transfer', () => dixa.client.transferToQueue(id, queueId));
+    progress.done.add('transfer');
+  }
+
+  for (const part of ['conversation', 'messages', 'notes', 'conversationTags'] as const) forget(dixa, part, id);
+  return id;
+}
+
+async function requireQueue(dixa: RequestDixa, queueId: string): Promise<void> {
+  const queue = await dixa.loaders.queue.load(queueId);
+  if (!queue) throw new NotFoundError(`Dixa has no queue ${queueId} (queueId).`, { argument: 'queueId' });
+}
+
+function createBody(request: EscalationRequest, requesterId: string, externalId: string): DixaCreateConversationInput {
+  const content = { _type: request.contentType, value: request.content };
+  const message: DixaMessageInput =
+    request.direction === 'Outbound'
+      ? { _type: 'Outbound', agentId: (request.agent as { agentId: string }).agentId, content, externalId }
+      : { _type: 'Inbound', content, externalId };
+  const language = request.language ? { language: request.language } : {};
+  const variant = request.variant;
+  switch (variant.channel) {
+    case 'EMAIL':
+    case 'CONTACT_FORM':
+      return {
+        _type: variant.channel === 'EMAIL' ? 'Email' : 'ContactForm',
+        requesterId,
+        emailIntegrationId: variant.emailIntegrationId,
+        subject: variant.subject,
+        message,
+        ...language,
+      };
+    case 'WIDGET_CHAT':
+      return { _type: 'Chat', requesterId, widgetId: variant.widgetId, message, ...language };
+    case 'SMS':
+      return { _type: 'Sms', requesterId, contactEndpointId: variant.contactEndpointId, message: message as Extract<DixaMessageInput, { _type: 'Outbound' }> };
+  }
+}
+
+/**
+ * POST /conversations, never twice for one key: after an ambiguous failure (now or in an
+ * earlier attempt) the customer's recent conversations are searched for one whose first
+ * message carries our externalId.
+ */
+async function createOnce(dixa: RequestDixa, request: EscalationRequest, customerId: string, externalId: string, progress: Progress): Promise<number> {
+  if (progress.createUncertain) {
+    const found = await findCreated(dixa, request, customerId, externalId);
+    if (found !== undefined) return found;
+  }
+  try {
+    const { id } = await dixa.client.createConversation(createBody(request, customerId, externalId));
+    progress.createUncertain = false;
+    return id;
+  } catch (error) {
+    if (!isAmbiguous(error)) throw error;
+    progress.createUncertain = true;
+    const found = await findCreated(dixa, request, customerId, externalId).catch(() => undefined);
+    if (found !== undefined) return found;
+    throw error;
+  }
+}
+
+async function findCreated(dixa: RequestDixa, request: EscalationRequest, customerId: string, externalId: string): Promise<number | undefined> {
+  const page = await dixa.client.listEndUserConversations(customerId, { pageLimit: RECENT_CONVERSATIONS });
+  const channel = channelToRest(request.variant.channel).toLowerCase();
+  const candidates = (page?.items ?? []).filter((c) => c.channel.toLowerCase() === channel);
+  for (const candidate of candidates) {
+    const messages = (await dixa.client.listMessages(candidate.id)) ?? [];
+    if (messages[0]?.externalId === externalId) return candidate.id;
+  }
+  return undefined;
+}
+
+/** POST notes once: after an ambiguous failure, a note with the same text means it landed. */
+async function addNoteOnce(dixa: RequestDixa, id: number, request: EscalationRequest, progress: Progress): Promise<void> {
+  const note = request.note as string;
+  const landed = async () => ((await dixa.client.listNotes(id)) ?? []).some((n) => n.message === note);
+  if (progress.noteUncertain && (await landed())) return;
+  try {
+    await dixa.client.addNote(id, { message: note, ...(request.agent ? { agentId: request.agent.agentId } : {}) });
+    progress.noteUncertain = false;
+  } catch (error) {
+    if (!isAmbiguous(error)) throw error;
+    progress.noteUncertain = true;
+    if (await landed().catch(() => false)) return;
+    throw error;
+  }
+}
+
+/** The step's own error, same code, plus where the escalation stopped and how to resume. */
+function stepFailure(error: unknown, step: EscalationStep, conversationId: number | undefined, key: string): unknown {
+  if (!(error instanceof GatewayError) || error.extensions.failedStep) return error;
+  const where =
+    conversationId === undefined
+      ? `createConversation stopped at step ${step}, before a conversation was created`
+      : `createConversation stopped at step ${step}; conversation ${conversationId} exists`;
+  return new GatewayError(
+    error.code,
+    `${error.message} (${where}. Call createConversation again with idempotencyKey ${JSON.stringify(key)} and the same input to finish the remaining steps.)`,
+    { ...error.extensions, failedStep: step, ...(conversationId === undefined ? {} : { conversationId: String(conversationId) }), idempotencyKey: key },
+    { cause: error },
+  );
+}

@@ -1,0 +1,158 @@
+// replyToConversation: an agent's Outbound message in the conversation itself (email keeps
+// the conversation's integration address, so the reply stays in the customer's thread),
+// sent exactly once per idempotencyKey, which becomes the message's Dixa externalId.
+import { randomUUID } from 'node:crypto';
+import type { GatewayConfig } from '../config.js';
+import type { GatewayContext } from '../context.js';
+import type {
+  DixaContent,
+  DixaContentType,
+  DixaConversation,
+  DixaConversationMessage,
+  DixaMessageAttributes,
+  DixaOutboundMessageInput,
+} from '../datasources/dixa/types.js';
+import { BadUserInputError, NotFoundError } from '../errors.js';
+import type { ReplyToConversationInput } from '../generated/graphql.js';
+import { parseConversationId } from '../validation/ids.js';
+import { contentTypeOf, LIMITS, parseBody, parseIdempotencyKey, parseOptionalUuid } from '../validation/write-arguments.js';
+import { assertReplyChannel, isEmailLike } from './access.js';
+import { forget, rememberMessages } from './cache-refresh.js';
+import { sendMessageOnce, type SentMessage } from './exactly-once.js';
+import { inputHash } from './idempotency-store.js';
+import { parseRecipients, resolveRecipients, type Recipient } from './recipients.js';
+import { requireAgent, resolveAgentId } from './agents.js';
+
+export interface ReplyRequest {
+  conversationId: number;
+  content: string;
+  contentType: DixaContentType;
+  agentId: string;
+  agentFromDefault: boolean;
+  cc: Recipient[];
+  bcc: Recipient[];
+  idempotencyKey: string | undefined;
+}
+
+export interface ReplyResult {
+  conversationId: number;
+  message: DixaConversationMessage;
+}
+
+/** Everything that can be checked without Dixa. */
+export function parseReplyInput(input: ReplyToConversationInput, config: GatewayConfig): ReplyRequest {
+  const conversationId = parseConversationId(input.conversationId, 'conversationId');
+  const content = parseBody(input.content, 'content', LIMITS.content);
+  const explicitAgent = parseOptionalUuid(input.agentId, 'agent', 'agentId');
+  return {
+    conversationId,
+    content,
+    contentType: contentTypeOf(input.format),
+    ...resolveAgentId(explicitAgent, config, 'the reply is sent as'),
+    cc: parseRecipients(input.cc, 'cc'),
+    bcc: parseRecipients(input.bcc, 'bcc'),
+    idempotencyKey: parseIdempotencyKey(input.idempotencyKey),
+  };
+}
+
+export async function replyToConversation(ctx: GatewayContext, request: ReplyRequest): Promise<{ message: DixaConversationMessage; conversation: DixaConversation }> {
+  const { dixa } = ctx;
+  // Without a key, one per request: the gateway's own repeats of the POST stay safe.
+  const key = request.idempotencyKey ?? `gw-${randomUUID()}`;
+  const { idempotencyKey: _key, agentFromDefault: _default, ...defining } = request;
+  const result = await dixa.idempotency.run<Record<string, never>, ReplyResult>({
+    scope: dixa.fingerprint,
+    kind: 'reply',
+    key,
+    hash: inputHash(defining),
+    start: () => ({}),
+    work: () => send(ctx, request, key),
+    // Dixa's externalId check is what makes a retry after a failure safe.
+    keepOnFailure: false,
+  });
+  const conversation = await dixa.loaders.conversation.load(result.conversationId);
+  if (!conversation) throw new NotFoundError(`Dixa has no conversation ${result.conversationId}.`, { argument: 'conversationId' });
+  return { message: result.message, conversation };
+}
+
+async function send(ctx: GatewayContext, request: ReplyRequest, externalId: string): Promise<ReplyResult> {
+  const { dixa, config } = ctx;
+  const { conversationId } = request;
+  const conversation = await dixa.loaders.conversation.load(conversationId);
+  if (!conversation) throw new NotFoundError(`Dixa has no conversation ${conversationId}.`, { argument: 'conversationId' });
+  assertReplyChannel(config, conversation);
+  const emailLike = isEmailLike(conversation);
+  if (!emailLike && (request.cc.length > 0 || request.bcc.length > 0)) {
+    throw new BadUserInputError(`cc and bcc apply only to email conversations; conversation ${conversationId} is ${conversation.channel}. Leave them out.`, {
+      argument: request.cc.length > 0 ? 'cc' : 'bcc',
+    });
+  }
+  const [, cc, bcc] = await Promise.all([
+    requireAgent(dixa.loaders, request.agentId, request.agentFromDefault),
+    resolveRecipients(dixa.loaders, request.cc, 'cc'),
+    resolveRecipients(dixa.loaders, request.bcc, 'bcc'),
+  ]);
+
+  const content: DixaContent = { _type: request.contentType, value: request.content };
+  const message: DixaOutboundMessageInput & { externalId: string } = { _type: 'Outbound', agentId: request.agentId, content, externalId };
+  if (emailLike) {
+    // The conversation's own integration address keeps the reply in the customer's thread.
+    const integrationEmail = conversation.integrationEmail ?? conversation.toEmail ?? undefined;
+    if (integrationEmail) message.integrationEmail = integrationEmail;
+    if (cc.length > 0) message.cc = cc;
+    if (bcc.length > 0) message.bcc = bcc;
+  }
+
+  const sent = await sendMessageOnce(dixa.client, conversationId, message);
+  return { conversationId, message: await refreshedMessage(ctx, conversation, sent, content, externalId) };
+}
+
+/** Refreshes the conversation's cached messages and returns the sent one from them. */
+async function refreshedMessage(
+  ctx: GatewayContext,
+  conversation: DixaConversation,
+  sent: SentMessage,
+  content: DixaContent,
+  externalId: string,
+): Promise<DixaConversationMessage> {
+  const { dixa } = ctx;
+  const id = conversation.id;
+  if (sent.messages) rememberMessages(dixa, id, sent.messages.map((m) => ({ ...m, conversationId: id })));
+  else forget(dixa, 'messages', id);
+  const messages = await dixa.loaders.messages.load(id).catch(() => [] as DixaConversationMessage[]);
+  const stored = messages.find((m) => m.id === sent.messageId);
+  if (stored) return stored;
+  // Dixa did not list it yet: answer from what the POST returned; the next read lists it.
+  forget(dixa, 'messages', id);
+  return {
+    id: sent.messageId,
+    conversationId: id,
+    authorId: sent.added?.authorId ?? '',
+    createdAt: sent.added?.createdAt ?? new Date().toISOString(),
+    externalId,
+    attributes: attributesFor(conversation, content),
+  };
+}
+
+function attributesFor(conversation: DixaConversation, content: DixaContent): DixaMessageAttributes {
+  if (isEmailLike(conversation)) {
+    const integration = conversation.integrationEmail ?? conversation.toEmail;
+    return {
+      _type: 'EmailAttributes',
+      emailContent: { _type: 'Regular', content },
+      from: integration ? { email: integration } : null,
+      to: conversation.fromEmail ? [{ email: conversation.fromEmail }] : [],
+      cc: [],
+      bcc: [],
+      isAutoReply: false,
+      attachments: [],
+      direction: 'Outbound',
+    };
+  }
+  if (conversation.channel === 'WidgetChat' || conversation.channel === 'Messenger') {
+    return { _type: 'ChatAttributes', content, direction: 'Outbound', attachments: [], isAutomated: false };
+  }
+  const plain = { Sms: 'SmsAttributes', WhatsApp: 'WhatsAppAttributes', FacebookMessenger: 'FacebookMessengerAttributes', Twitter: 'TwitterAttributes' } as const;
+  const type = plain[conversation.channel as keyof typeof plain] ?? 'GenericAttributes';
+  return { _type: type, content, direction: 'Outbound', attachments: [] };
+}
