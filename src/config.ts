@@ -119,6 +119,7 @@ export interface GatewayConfig {
     maxEntries: number;
     maxBytes: number;
     ttlSeconds: Record<CacheKind, number>;
+    webhookTtlSeconds: number;
   };
 }
 
@@ -309,6 +310,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxEntries: reader.int('CACHE_MAX_ENTRIES', 50_000, 1, 10_000_000),
       maxBytes: reader.int('CACHE_MAX_MB', 64, 1, 16_384) * 1024 * 1024,
       ttlSeconds: parseTtls(reader),
+      webhookTtlSeconds: reader.int('DIXA_WEBHOOK_CACHE_TTL', 1800, 0, 7 * 86_400),
     },
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);

@@ -8,7 +8,7 @@ const ttls = (seconds: number) => Object.fromEntries(CACHE_KINDS.map((k) => [k, 
 
 describe('SharedCache', () => {
   it('merges concurrent loads of one key and caches the answer (null too)', async () => {
-    const cache = new SharedCache({ maxEntries: 100, maxBytes: 1e6, ttlSeconds: ttls(60) });
+    const cache = new SharedCache({ maxEntries: 100, maxBytes: 1e6, ttlSeconds: ttls(60), webhookTtlSeconds: 1800 });
     let loads = 0;
     const load = async () => {
       loads++;
@@ -23,13 +23,13 @@ describe('SharedCache', () => {
   });
 
   it('does not keep a failure', async () => {
-    const cache = new SharedCache({ maxEntries: 100, maxBytes: 1e6, ttlSeconds: ttls(60) });
+    const cache = new SharedCache({ maxEntries: 100, maxBytes: 1e6, ttlSeconds: ttls(60), webhookTtlSeconds: 1800 });
     await expect(cache.getOrLoad('fp', 'conversation', 1, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(cache.getOrLoad('fp', 'conversation', 1, async () => 'ok')).resolves.toBe('ok');
   });
 
   it('drops what a load in flight read when the key is invalidated meanwhile', async () => {
-    const cache = new SharedCache({ maxEntries: 100, maxBytes: 1e6, ttlSeconds: ttls(60) });
+    const cache = new SharedCache({ maxEntries: 100, maxBytes: 1e6, ttlSeconds: ttls(60), webhookTtlSeconds: 1800 });
     let release!: (v: string) => void;
     const pending = cache.getOrLoad('fp', 'messages', 7, () => new Promise<string>((r) => (release = r)));
     cache.delete('fp', 'messages', 7);
@@ -39,7 +39,7 @@ describe('SharedCache', () => {
   });
 
   it('keeps scopes apart and honours the entry and byte bounds', async () => {
-    const cache = new SharedCache({ maxEntries: 3, maxBytes: 1000, ttlSeconds: ttls(60) });
+    const cache = new SharedCache({ maxEntries: 3, maxBytes: 1000, ttlSeconds: ttls(60), webhookTtlSeconds: 1800 });
     cache.set('a', 'agents', 'all', ['x']);
     expect(cache.get('b', 'agents', 'all')).toBeUndefined();
     for (let i = 0; i < 5; i++) cache.set('a', 'conversation', i, { i });
@@ -50,8 +50,24 @@ describe('SharedCache', () => {
   });
 
   it('does not cache a kind whose TTL is 0', () => {
-    const cache = new SharedCache({ maxEntries: 10, maxBytes: 1e6, ttlSeconds: { ...ttls(60), search: 0 } });
+    const cache = new SharedCache({ maxEntries: 10, maxBytes: 1e6, ttlSeconds: { ...ttls(60), search: 0 }, webhookTtlSeconds: 1800 });
     cache.set('a', 'search', 'q', []);
     expect(cache.get('a', 'search', 'q')).toBeUndefined();
+  });
+});
+
+describe('SharedCache with webhooks', () => {
+  it('keeps conversation-scoped entries of a webhook-fed token longer; other kinds and tokens keep their TTL', () => {
+    const cache = new SharedCache({ maxEntries: 100, maxBytes: 1e6, ttlSeconds: ttls(60), webhookTtlSeconds: 1800 });
+    cache.keepFresh('fed');
+    for (const scope of ['fed', 'other']) {
+      cache.set(scope, 'messages', 1, []);
+      cache.set(scope, 'search', 'q', []);
+    }
+    const lru = (cache as any).lru;
+    const ttl = (key: string) => Math.round(lru.getRemainingTTL(key) / 1000);
+    expect(ttl('fed:messages:1')).toBe(1800);
+    expect(ttl('fed:search:q')).toBe(60);
+    expect(ttl('other:messages:1')).toBe(60);
   });
 });

@@ -1,7 +1,8 @@
 // Keeps the shared cache fresh from webhook events, so a read after an event reflects it
 // without waiting for a TTL or spending Dixa calls: a payload carrying the conversation
 // refreshes the cached record (merged over what REST gave, which knows more fields), and
-// message, note, tag and attribute events drop exactly that conversation's affected list.
+// message, note, tag and attribute events drop exactly that conversation's affected list
+// (a message the cached list already holds, e.g. a reply written through, keeps it).
 import { LRUCache } from 'lru-cache';
 import type { SharedCache } from '../datasources/dixa/shared-cache.js';
 import type { DixaConversation } from '../datasources/dixa/types.js';
@@ -18,6 +19,16 @@ const STALE_LISTS: Partial<Record<ReturnType<typeof eventTypeFromWebhook>, Cache
   TAG_ADDED: ['conversationTags'],
   TAG_REMOVED: ['conversationTags'],
 };
+
+/**
+ * A reply sent through the gateway is written into the cached list when Dixa accepts it;
+ * its webhook then has nothing new to say, and dropping the list would cost a Dixa read.
+ */
+function listsMessage(cache: SharedCache, scope: string, conversationId: number, messageId: string | undefined): boolean {
+  if (!messageId) return false;
+  const messages = cache.get<{ id: string }[]>(scope, 'messages', conversationId)?.value;
+  return messages?.some((message) => message.id === messageId) ?? false;
+}
 
 export interface CacheRefresher {
   apply(event: DecodedWebhook): void;
@@ -38,7 +49,10 @@ export function createCacheRefresher(cache: SharedCache, scope: () => string | u
       if (!fingerprint || id === undefined) return;
       const type = eventTypeFromWebhook(event.fqn);
 
-      for (const kind of STALE_LISTS[type] ?? []) cache.delete(fingerprint, kind, id);
+      for (const kind of STALE_LISTS[type] ?? []) {
+        if (kind === 'messages' && type === 'MESSAGE_ADDED' && listsMessage(cache, fingerprint, id, event.envelope.data?.message_id)) continue;
+        cache.delete(fingerprint, kind, id);
+      }
 
       if (type === 'CUSTOM_ATTRIBUTE_UPDATED') {
         // The payload does not carry the attributes; the next read fetches the record.

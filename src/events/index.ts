@@ -46,6 +46,8 @@ export function createGatewayEvents(
     if (fingerprint?.token !== token) fingerprint = { token, value: tokenFingerprint(token) };
     return fingerprint.value;
   };
+  const configured = scope();
+  if (config.webhookSecret && configured) cache.keepFresh(configured);
   const handleWebhook = createWebhookReceiver({
     secretHex: () => config.webhookSecret,
     toleranceMs: config.events.toleranceSeconds * 1000,

@@ -104,27 +104,27 @@ async function send(ctx: GatewayContext, request: ReplyRequest, externalId: stri
   }
 
   const sent = await sendMessageOnce(dixa.client, conversationId, message);
-  return { conversationId, message: await refreshedMessage(ctx, conversation, sent, content, externalId) };
+  // A plain reply is written through; with copies, Dixa's own record (which lists them) is read back.
+  const withCopies = cc.length > 0 || bcc.length > 0;
+  const listed = withCopies ? await readBackMessage(ctx, conversation.id, sent) : undefined;
+  return { conversationId, message: listed ?? refreshedMessage(ctx, conversation, sent, content, externalId) };
 }
 
-/** Refreshes the conversation's cached messages and returns the sent one from them. */
-async function refreshedMessage(
+/**
+ * Writes the sent message through into the conversation's cached messages, so a read right
+ * after shows it without a Dixa call (and the MESSAGE_ADDED webhook that follows finds it
+ * there). When the exactly-once check already read the list from Dixa, that list wins.
+ */
+function refreshedMessage(
   ctx: GatewayContext,
   conversation: DixaConversation,
   sent: SentMessage,
   content: DixaContent,
   externalId: string,
-): Promise<DixaConversationMessage> {
+): DixaConversationMessage {
   const { dixa } = ctx;
   const id = conversation.id;
-  if (sent.messages) rememberMessages(dixa, id, sent.messages.map((m) => ({ ...m, conversationId: id })));
-  else forget(dixa, 'messages', id);
-  const messages = await dixa.loaders.messages.load(id).catch(() => [] as DixaConversationMessage[]);
-  const stored = messages.find((m) => m.id === sent.messageId);
-  if (stored) return stored;
-  // Dixa did not list it yet: answer from what the POST returned; the next read lists it.
-  forget(dixa, 'messages', id);
-  return {
+  const built: DixaConversationMessage = {
     id: sent.messageId,
     conversationId: id,
     authorId: sent.added?.authorId ?? '',
@@ -132,6 +132,24 @@ async function refreshedMessage(
     externalId,
     attributes: attributesFor(conversation, content),
   };
+  if (sent.messages) {
+    const listed = sent.messages.map((m) => ({ ...m, conversationId: id }));
+    rememberMessages(dixa, id, listed);
+    return listed.find((m) => m.id === sent.messageId) ?? built;
+  }
+  const cached = dixa.cache.get<DixaConversationMessage[]>(dixa.fingerprint, 'messages', id)?.value;
+  if (cached) rememberMessages(dixa, id, [...cached.filter((m) => m.id !== built.id), built]);
+  else forget(dixa, 'messages', id);
+  return built;
+}
+
+/** The sent message as Dixa lists it (one read), or undefined when it is not listed yet. */
+async function readBackMessage(ctx: GatewayContext, conversationId: number, sent: SentMessage): Promise<DixaConversationMessage | undefined> {
+  const { dixa } = ctx;
+  if (sent.messages) rememberMessages(dixa, conversationId, sent.messages.map((m) => ({ ...m, conversationId })));
+  else forget(dixa, 'messages', conversationId);
+  const messages = await dixa.loaders.messages.load(conversationId).catch(() => [] as DixaConversationMessage[]);
+  return messages.find((m) => m.id === sent.messageId);
 }
 
 function attributesFor(conversation: DixaConversation, content: DixaContent): DixaMessageAttributes {

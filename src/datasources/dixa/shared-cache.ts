@@ -8,7 +8,12 @@ export interface SharedCacheOptions {
   maxEntries: number;
   maxBytes: number;
   ttlSeconds: Record<CacheKind, number>;
+  /** TTL of the conversation-scoped kinds for a token whose changes arrive as webhooks. */
+  webhookTtlSeconds: number;
 }
+
+/** What Dixa's conversation webhooks keep fresh (cache-refresh.ts updates or drops them). */
+const WEBHOOK_FRESH_KINDS: ReadonlySet<CacheKind> = new Set(['conversation', 'messages', 'notes', 'conversationTags']);
 
 /** Stored values are wrapped so that "Dixa has no such thing" (null) is cacheable too. */
 interface Entry {
@@ -31,6 +36,7 @@ export interface CacheStats {
 export class SharedCache {
   private readonly lru: LRUCache<string, Entry>;
   private readonly inflight = new Map<string, Inflight>();
+  private readonly webhookFed = new Set<string>();
   readonly stats: CacheStats = { hits: 0, misses: 0, deduped: 0 };
 
   constructor(private readonly options: SharedCacheOptions) {
@@ -51,8 +57,23 @@ export class SharedCache {
     return entry ? { value: entry.value as T } : undefined;
   }
 
+  /**
+   * Webhooks keep this token's conversations fresh: a change arrives as an event and
+   * updates or drops exactly what it touched, so those entries may live far longer than a
+   * TTL that stands in for "how stale may it get".
+   */
+  keepFresh(scope: string): void {
+    this.webhookFed.add(scope);
+  }
+
+  private ttlSeconds(scope: string, kind: CacheKind): number {
+    const base = this.options.ttlSeconds[kind];
+    if (base > 0 && WEBHOOK_FRESH_KINDS.has(kind) && this.webhookFed.has(scope)) return Math.max(base, this.options.webhookTtlSeconds);
+    return base;
+  }
+
   set(scope: string, kind: CacheKind, id: string | number, value: unknown): void {
-    const ttl = this.options.ttlSeconds[kind] * 1000;
+    const ttl = this.ttlSeconds(scope, kind) * 1000;
     if (ttl <= 0) return;
     this.lru.set(SharedCache.key(scope, kind, id), { value, size: sizeOf(value) }, { ttl });
   }
