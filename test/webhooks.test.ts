@@ -255,6 +255,13 @@ describe('webhook receiver', () => {
       expect(res.data!.conversation.stateUpdatedAt).not.toBeNull();
     }
     expect(h.dixaCalls()).toEqual([]);
+
+    // The uncached one was built from the payload alone, which has no custom attributes:
+    // asking for them swaps in the REST record (one read) instead of answering [].
+    const expected = (world.conversations.get(uncached!.id)!.customAttributes ?? []).map((a) => a.identifier);
+    const details = await h.gql('query($id: ID!) { conversation(id: $id) { state customAttributes { identifier } } }', { id: String(uncached!.id) });
+    expect(details.data!.conversation.customAttributes.map((a: any) => a.identifier)).toEqual(expected);
+    expect(h.dixaCalls().map((r) => r.path)).toEqual([`/v1/conversations/${uncached!.id}`]);
   });
 
   it('does not let an older event overwrite a newer snapshot (Dixa does not promise order)', async () => {

@@ -10,6 +10,7 @@ import type {
   DixaContentType,
   DixaMessageAttributes,
 } from '../datasources/dixa/types.js';
+import { isPartial, markPartial } from '../datasources/dixa/partial-records.js';
 import { toIsoDateTime } from './timestamp.js';
 import { channelFromWebhook, channelToRest, directionFromWebhook, directionToRest, stateFromWebhook, stateToRest } from './vocabulary.js';
 
@@ -53,8 +54,8 @@ export function conversationFromWebhook(
   const id = Number(w?.csid);
   if (!w || !Number.isSafeInteger(id) || id <= 0) return undefined;
   const base: DixaConversation = previous
-    ? { ...previous }
-    : { _type: 'GenericConversation', id, requesterId: '', channel: 'Other', createdAt: occurredAt };
+    ? isPartial(previous) ? markPartial({ ...previous }) : { ...previous }
+    : markPartial({ _type: 'GenericConversation', id, requesterId: '', channel: 'Other', createdAt: occurredAt });
   const next = base;
   if (w.channel) {
     next.channel = restChannel(w.channel);

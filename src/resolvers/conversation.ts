@@ -1,5 +1,6 @@
 // Conversation fields: Dixa's conversation record mapped to the GraphQL type, with its
 // relations (customer, assignee, queue, messages, notes, tags) read through the loaders.
+import { isPartial } from '../datasources/dixa/partial-records.js';
 import type { ConversationResolvers } from '../generated/graphql.js';
 import { toIsoDateTime } from '../mapping/timestamp.js';
 import { channelFromRest, directionFromRest, stateFromRest } from '../mapping/vocabulary.js';
@@ -11,7 +12,7 @@ export const Conversation: ConversationResolvers = {
   state: (c) => stateFromRest(c.state),
   direction: (c) => directionFromRest(c.direction),
   subject: (c) => c.subject ?? null,
-  language: (c) => c.language ?? null,
+  language: async (c, _args, { dixa }) => (isPartial(c) ? ((await dixa.loaders.conversationDetails.load(c.id))?.language ?? null) : (c.language ?? null)),
   createdAt: (c) => toIsoDateTime(c.createdAt) ?? new Date(0).toISOString(),
   stateUpdatedAt: (c) => toIsoDateTime(c.stateUpdatedAt),
   assignedAt: (c) => toIsoDateTime(c.assignment?.assignedAt),
@@ -26,9 +27,9 @@ export const Conversation: ConversationResolvers = {
   notes: (c, _args, { dixa }) => dixa.loaders.notes.load(c.id),
   tags: (c, _args, { dixa }) => dixa.loaders.conversationTags.load(c.id),
   customAttributes: async (c, _args, { dixa }) => {
-    if (c.customAttributes) return c.customAttributes;
-    // Dixa's list endpoints leave custom attributes out; the full record has them.
-    const full = await dixa.loaders.conversation.load(c.id);
+    if (c.customAttributes && !isPartial(c)) return c.customAttributes;
+    // Dixa's list endpoints and webhook payloads leave custom attributes out; the full record has them.
+    const full = await dixa.loaders.conversationDetails.load(c.id);
     return full?.customAttributes ?? [];
   },
   replyable: (c, _args, { config }) =>

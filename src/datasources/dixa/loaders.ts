@@ -5,6 +5,7 @@
 // directory lists (agents, queues, tags), where one list call answers every id.
 import DataLoader from 'dataloader';
 import type { DixaClient, Page, PageRequest } from './client.js';
+import { isPartial } from './partial-records.js';
 import type { SharedCache } from './shared-cache.js';
 import type {
   DixaAgent,
@@ -32,6 +33,8 @@ export interface CustomerConversationsKey {
 
 export interface DixaLoaders {
   conversation: DataLoader<number, DixaConversation | null>;
+  /** The conversation as GET /conversations/{id} gives it: never a record built from a webhook. */
+  conversationDetails: DataLoader<number, DixaConversation | null>;
   messages: DataLoader<number, DixaConversationMessage[]>;
   notes: DataLoader<number, DixaNote[]>;
   conversationTags: DataLoader<number, DixaTag[]>;
@@ -95,6 +98,11 @@ export function createLoaders(client: DixaClient, cache: SharedCache): DixaLoade
 
   return {
     conversation: singleLoader((id: number) => cache.getOrLoad(scope, 'conversation', id, () => client.getConversation(id))),
+    conversationDetails: singleLoader((id: number) => {
+      const cached = cache.get<DixaConversation | null>(scope, 'conversation', id);
+      if (cached?.value && isPartial(cached.value)) cache.delete(scope, 'conversation', id);
+      return cache.getOrLoad(scope, 'conversation', id, () => client.getConversation(id));
+    }),
     messages: singleLoader((id: number) =>
       cache.getOrLoad(scope, 'messages', id, async () => withConversationId(id, await client.listMessages(id))),
     ),
