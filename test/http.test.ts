@@ -59,3 +59,18 @@ describe('http', () => {
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('DIXA_API_VERSION', () => {
+  it('beta puts every Dixa path under /beta', async () => {
+    const beta = await startHarness({ env: { DIXA_API_VERSION: 'beta' } });
+    try {
+      const res = await beta.gql(`{ queues { id } searchConversations(first: 2) { nodes { id messages { id } } } }`);
+      expect(res.errors).toBeUndefined();
+      const paths = beta.dixaCalls().map((r) => r.path);
+      expect(paths.length).toBeGreaterThan(3);
+      for (const path of paths) expect(path).toMatch(/^\/beta\//);
+    } finally {
+      await beta.close();
+    }
+  });
+});

@@ -142,6 +142,17 @@ describe('hostile input', () => {
     for (const r of h.dixaCalls()) expect(route(r)).toMatch(/^\/conversations\/\d+$/);
   });
 
+  it('search text: 500 characters pass, 501 are refused', async () => {
+    h.resetCalls();
+    const ok = await h.gql(`query($t: String) { searchConversations(text: $t, first: 1) { nodes { id } } }`, { t: 'x'.repeat(500) });
+    expect(ok.errors).toBeUndefined();
+    const calls = h.dixaCalls().length;
+    const refused = await h.gql(`query($t: String) { searchConversations(text: $t, first: 1) { nodes { id } } }`, { t: 'x'.repeat(501) });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toMatch(/at most 500/);
+    expect(h.dixaCalls()).toHaveLength(calls);
+  });
+
   it('huge strings are refused before Dixa', async () => {
     h.resetCalls();
     const res = await h.gql(`query($t: String) { searchConversations(text: $t) { nodes { id } } }`, { t: 'x'.repeat(10_000) });
@@ -163,6 +174,26 @@ describe('hostile input', () => {
   it('a GET without a preflight header is refused (CSRF prevention)', async () => {
     const res = await fetch(`${h.url}/graphql?query=${encodeURIComponent('{ queues { id } }')}`);
     expect(res.status).toBe(400);
+  });
+});
+
+describe('request body bound', () => {
+  it('a body just under GRAPHQL_MAX_BODY_BYTES passes; just over gets 413', async () => {
+    const h = await startHarness({ env: { GRAPHQL_MAX_BODY_BYTES: '2048' } });
+    try {
+      const body = (size: number) => {
+        const base = JSON.stringify({ query: '{ queues { id } }#' });
+        return JSON.stringify({ query: `{ queues { id } }#${'x'.repeat(size - base.length)}` });
+      };
+      const send = (text: string) => fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+      expect(Buffer.byteLength(body(2048))).toBe(2048);
+      expect((await send(body(2048))).status).toBe(200);
+      const over = await send(body(2049));
+      expect(over.status).toBe(413);
+      expect(((await over.json()) as any).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    } finally {
+      await h.close();
+    }
   });
 });
 

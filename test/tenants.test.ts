@@ -71,3 +71,46 @@ describe('token partitioning', () => {
     expect(JSON.stringify(res)).not.toContain('wrong-token-123');
   });
 });
+
+describe('per-token writes and limits', () => {
+  it("an idempotency key used by A does not answer B's reply with A's result", async () => {
+    const a = h.fake.world(TOKEN);
+    const b = h.fake.world(TOKEN_B);
+    const h2 = await startHarness({
+      env: { DIXA_TOKEN_HEADER: 'true', DIXA_ACCESS: 'read-write' },
+      fake: { tenants: [{ token: TOKEN, world: a }, { token: TOKEN_B, world: b }] },
+    });
+    try {
+      const REPLY = `mutation($input: ReplyToConversationInput!) { replyToConversation(input: $input) { message { id text } conversation { id } } }`;
+      const chatIn = (world: typeof a) => [...world.conversations.values()].find((c) => c.channel === 'WidgetChat' && c.state === 'Open')!;
+      const agentIn = (world: typeof a) => [...world.agents.keys()][0]!;
+      const input = (world: typeof a, content: string) => ({ conversationId: String(chatIn(world).id), content, agentId: agentIn(world), idempotencyKey: 'shared-key-1' });
+      const fromA = await h2.gql(REPLY, { input: input(a, 'from A') });
+      const fromB = await h2.gql(REPLY, { input: input(b, 'from B') }, { 'x-dixa-token': TOKEN_B });
+      expect(fromA.errors).toBeUndefined();
+      expect(fromB.errors).toBeUndefined();
+      expect(fromB.data!.replyToConversation.message.text).toBe('from B');
+      expect(fromB.data!.replyToConversation.message.id).not.toBe(fromA.data!.replyToConversation.message.id);
+      const posts = h2.dixaCalls((r) => r.method === 'POST');
+      expect(posts.map((r) => r.token)).toEqual([TOKEN, TOKEN_B]);
+    } finally {
+      await h2.close();
+    }
+  });
+
+  it("A exhausting its rate-limit bucket does not slow B", async () => {
+    const h2 = await startHarness({
+      env: { DIXA_TOKEN_HEADER: 'true', DIXA_RATE_LIMIT: '1/2', DIXA_RATE_LIMIT_MAX_WAIT_MS: '100' },
+      fake: { tenants: [{ token: TOKEN, world: h.fake.world(TOKEN) }, { token: TOKEN_B, world: h.fake.world(TOKEN_B) }] },
+    });
+    try {
+      const ids = [...h.fake.world(TOKEN).conversations.keys()].slice(0, 5).map(String);
+      const a = await h2.gql(`query($ids: [ID!]!) { conversations(ids: $ids) { id } }`, { ids });
+      expect(a.errors?.some((e) => e.extensions?.code === 'RATE_LIMITED')).toBe(true);
+      const b = await h2.gql(`{ queues { id } }`, undefined, { 'x-dixa-token': TOKEN_B });
+      expect(b.errors).toBeUndefined();
+    } finally {
+      await h2.close();
+    }
+  });
+});
