@@ -15,6 +15,8 @@ import { DixaDataSource } from './datasources/dixa/index.js';
 import { createGatewayEvents, type GatewayEvents } from './events/index.js';
 import { attachSubscriptions, type SubscriptionAuthorizer } from './events/subscriptions.js';
 import { createApolloServer } from './graphql/apollo.js';
+import { operationMetricsPlugin } from './graphql/operation-metrics.js';
+import { GatewayMetrics } from './observability/metrics.js';
 import { CallerAuth, listenRefusal } from './http/caller-auth.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { HttpError, sendJson } from './http/read-body.js';
@@ -53,9 +55,11 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   }
   const callers = new CallerAuth(config.apiKeys);
   const schema = buildGatewaySchema();
-  const apollo = createApolloServer(schema, config);
+  const metrics = new GatewayMetrics();
+  const apollo = createApolloServer(schema, config, [operationMetricsPlugin(metrics)]);
   await apollo.start();
-  const datasource = new DixaDataSource(config, logger);
+  const datasource = new DixaDataSource(config, logger, { onCall: (method, path, status, seconds) => metrics.dixaCall(method, path, status, seconds) });
+  metrics.watchCache(datasource.cache);
   const events = createGatewayEvents(config, logger, datasource.cache, options.now ? { now: options.now } : {});
 
   const createContext = createContextFactory(config, logger, datasource, events);
@@ -86,7 +90,20 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       return;
     }
     if (path === '/webhooks/dixa') {
-      await events.handleWebhook(req, res, requestId);
+      try {
+        await events.handleWebhook(req, res, requestId);
+        metrics.webhook('accepted');
+      } catch (error) {
+        metrics.webhook('rejected');
+        throw error;
+      }
+      return;
+    }
+    if (path === '/metrics' && req.method === 'GET') {
+      // Behind the gateway key when keys are set: metrics describe the organization's traffic.
+      if (!callers.allows(req.headers.authorization)) throw new HttpError(401, 'Send a gateway API key as "Authorization: Bearer <key>".', 'UNAUTHENTICATED');
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
       return;
     }
     if (path === '/healthz' && req.method === 'GET') {

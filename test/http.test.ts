@@ -1,7 +1,7 @@
 // The HTTP surface beside GraphQL: health, readiness, the playground, unknown routes and
 // malformed requests, each with a clean 4xx and no Dixa call.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './support/harness.js';
+import { TOKEN, startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -71,6 +71,28 @@ describe('DIXA_API_VERSION', () => {
       for (const path of paths) expect(path).toMatch(/^\/beta\//);
     } finally {
       await beta.close();
+    }
+  });
+});
+
+describe('GET /metrics', () => {
+  it('counts Dixa calls by route shape and status, operations and cache use, with no token or id in any label', async () => {
+    const m = await startHarness();
+    try {
+      await m.gql(`{ searchConversations(first: 3) { nodes { id messages { id } } } }`);
+      await m.gql(`{ conversation(id: "nope") { id } }`);
+      const res = await fetch(`${m.url}/metrics`);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toMatch(/dixa_requests_total\{method="POST",route="\/search\/conversations",status="200"\} 1/);
+      expect(text).toMatch(/dixa_requests_total\{method="GET",route="\/conversations\/:id\/messages",status="200"\} 3/);
+      expect(text).toMatch(/graphql_operations_total\{type="query",outcome="ok"\} 1/);
+      expect(text).toMatch(/graphql_operations_total\{type="query",outcome="error"\} 1/);
+      expect(text).toMatch(/gateway_cache_misses \d+/);
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toMatch(/\/conversations\/\d/);
+    } finally {
+      await m.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 // The Apollo Server instance: schema, error policy, operation limits, and the playground
 // and introspection (off in production unless configured).
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
@@ -9,7 +9,11 @@ import type { GatewayContext } from '../context.js';
 import { errorLoggingPlugin, formatError } from './error-format.js';
 import { operationLimitsPlugin } from './operation-limits.js';
 
-export function createApolloServer(schema: GraphQLSchema, config: GatewayConfig): ApolloServer<GatewayContext> {
+export function createApolloServer(
+  schema: GraphQLSchema,
+  config: GatewayConfig,
+  extraPlugins: ApolloServerPlugin<GatewayContext>[] = [],
+): ApolloServer<GatewayContext> {
   return new ApolloServer<GatewayContext>({
     schema,
     formatError,
@@ -20,6 +24,7 @@ export function createApolloServer(schema: GraphQLSchema, config: GatewayConfig)
     plugins: [
       errorLoggingPlugin,
       operationLimitsPlugin(config.graphql),
+      ...extraPlugins,
       config.graphql.playground
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
         : ApolloServerPluginLandingPageDisabled(),

@@ -6,7 +6,7 @@ import { DixaClient } from './client.js';
 import { createLoaders, type DixaLoaders } from './loaders.js';
 import { SharedCache } from './shared-cache.js';
 import { tokenFingerprint } from './token-fingerprint.js';
-import { DixaTransport } from './transport.js';
+import { DixaTransport, type TransportOptions } from './transport.js';
 import { IdempotencyStore } from '../../writes/idempotency-store.js';
 
 export interface RequestDixa {
@@ -24,7 +24,7 @@ export class DixaDataSource {
   readonly cache: SharedCache;
   readonly idempotency = new IdempotencyStore();
 
-  constructor(config: GatewayConfig, logger: Logger) {
+  constructor(config: GatewayConfig, logger: Logger, hooks: Pick<TransportOptions, 'onCall'> = {}) {
     this.transport = new DixaTransport({
       apiUrl: config.dixa.apiUrl,
       apiVersion: config.dixa.apiVersion,
@@ -36,6 +36,7 @@ export class DixaDataSource {
       retry: { maxAttempts: config.dixa.retryMaxAttempts, baseDelayMs: config.dixa.retryBaseDelayMs, maxDelayMs: 5_000 },
       circuit: { threshold: config.dixa.circuitThreshold, cooldownMs: config.dixa.circuitCooldownMs },
       logger: logger.child({ component: 'dixa' }),
+      ...hooks,
     });
     this.cache = new SharedCache(config.cache);
   }

@@ -44,6 +44,8 @@ export interface TransportOptions {
   retry: RetryOptions;
   circuit: CircuitBreakerOptions;
   logger: Logger;
+  /** Called once per HTTP exchange with Dixa (status 0: no answer), e.g. for metrics. */
+  onCall?: (method: string, path: string, status: number, seconds: number) => void;
 }
 
 /** Everything a call needs to know about its caller's Dixa credentials. */
@@ -134,13 +136,13 @@ export class DixaTransport {
         signal: request.signal,
       });
     } catch (error) {
+      this.options.onCall?.(request.method, path, 0, (performance.now() - started) / 1000);
       throw this.transportError(error, request);
     }
     const { statusCode } = response;
-    this.logger.debug(
-      { method: request.method, path, status: statusCode, ms: Math.round(performance.now() - started), token: credentials.fingerprint.slice(0, 12) },
-      'dixa call',
-    );
+    const ms = performance.now() - started;
+    this.options.onCall?.(request.method, path, statusCode, ms / 1000);
+    this.logger.debug({ method: request.method, path, status: statusCode, ms: Math.round(ms), tokenFingerprint: credentials.fingerprint.slice(0, 12) }, 'dixa call');
 
     if (statusCode === 204 || statusCode === 202) {
       await response.body.dump();
