@@ -2,6 +2,7 @@
 // at once, each naming the variable and what a valid value looks like, so an operator
 // fixes a bad deployment in one pass. Secrets are kept out of every message.
 import type { Channel } from './generated/graphql.js';
+import { listenRefusal } from './http/caller-auth.js';
 
 export type AccessMode = 'read-only' | 'read-write';
 export type ApiVersion = 'v1' | 'beta';
@@ -313,6 +314,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       webhookTtlSeconds: reader.int('DIXA_WEBHOOK_CACHE_TTL', 1800, 0, 7 * 86_400),
     },
   };
+  const refusal = listenRefusal(config.host, config.apiKeys);
+  if (refusal) reader.problems.push(refusal);
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;
 }

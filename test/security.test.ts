@@ -71,7 +71,10 @@ describe('caller authentication', () => {
     expect(listenRefusal('0.0.0.0', ['k'])).toBeUndefined();
     expect(listenRefusal('127.0.0.1', [])).toBeUndefined();
     expect(listenRefusal('::1', [])).toBeUndefined();
-    const config = loadConfig({ DIXA_API_TOKEN: 't', HOST: '0.0.0.0', LOG_LEVEL: 'silent' });
+    expect(() => loadConfig({ DIXA_API_TOKEN: 't', HOST: '0.0.0.0' })).toThrow(/HOST=0\.0\.0\.0 would expose the gateway.*GATEWAY_API_KEYS/);
+    expect(loadConfig({ DIXA_API_TOKEN: 't', HOST: '0.0.0.0', GATEWAY_API_KEYS: 'k' }).host).toBe('0.0.0.0');
+    // createGateway checks again, for configurations built in code.
+    const config = { ...loadConfig({ DIXA_API_TOKEN: 't', LOG_LEVEL: 'silent' }), host: '0.0.0.0' };
     await expect(createGateway(config, createLogger('silent'))).rejects.toThrow(/GATEWAY_API_KEYS/);
   });
 });
