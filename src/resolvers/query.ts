@@ -1,20 +1,17 @@
 // Root query fields: validate arguments, then read through the loaders. Nothing here
 // calls Dixa directly.
 import type { QueryResolvers } from '../generated/graphql.js';
-import { BadUserInputError } from '../errors.js';
 import type { DixaConversation } from '../datasources/dixa/types.js';
 import { readSlice } from '../datasources/dixa/pager.js';
 import { buildSearchRequest } from '../mapping/search-request.js';
 import { parseEmail, parseFirst, parseList } from '../validation/arguments.js';
+import { parseConversationFilter, parseSearchText } from '../validation/search-arguments.js';
 import { parseConversationId, parseUuid } from '../validation/ids.js';
 import { checkDixaConnection } from '../datasources/dixa/connection-check.js';
 import { toConversationConnection } from './conversation-connection.js';
 
 /** `conversations(ids)` fans out to one Dixa read per id; this bounds one operation's share. */
 export const MAX_IDS_PER_QUERY = 100;
-/** Filter lists become Dixa search conditions; keep them a sensible size. */
-const MAX_FILTER_VALUES = 50;
-const MAX_SEARCH_TEXT = 500;
 
 export const Query: QueryResolvers = {
   conversation: (_root, args, { dixa }) => dixa.loaders.conversation.load(parseConversationId(args.id)),
@@ -27,19 +24,7 @@ export const Query: QueryResolvers = {
 
   searchConversations: async (_root, args, { dixa }) => {
     const first = parseFirst(args.first, 20);
-    if (args.text && args.text.length > MAX_SEARCH_TEXT) {
-      throw new BadUserInputError(`text may be at most ${MAX_SEARCH_TEXT} characters.`, { argument: 'text' });
-    }
-    const filter = args.filter ?? undefined;
-    if (filter) {
-      const uuids = (values: readonly string[] | null | undefined, kind: Parameters<typeof parseUuid>[1], name: string) =>
-        values ? parseList(values, MAX_FILTER_VALUES, `filter.${name}`).map((v, i) => parseUuid(v, kind, `filter.${name}[${i}]`)) : values;
-      filter.assigneeIds = uuids(filter.assigneeIds, 'agent', 'assigneeIds');
-      filter.queueIds = uuids(filter.queueIds, 'queue', 'queueIds');
-      filter.customerIds = uuids(filter.customerIds, 'customer', 'customerIds');
-      filter.tagIds = uuids(filter.tagIds, 'tag', 'tagIds');
-    }
-    const body = buildSearchRequest(args.text, filter);
+    const body = buildSearchRequest(parseSearchText(args.text), parseConversationFilter(args.filter));
     const slice = await readSlice((page) => dixa.loaders.searchPage.load({ body, page }), first, args.after);
     const conversations = await dixa.loaders.conversation.loadMany(slice.edges.map((edge) => edge.item.id));
     return toConversationConnection(
