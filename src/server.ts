@@ -60,7 +60,10 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   await apollo.start();
   const datasource = new DixaDataSource(config, logger, { onCall: (method, path, status, seconds) => metrics.dixaCall(method, path, status, seconds) });
   metrics.watchCache(datasource.cache);
-  const events = createGatewayEvents(config, logger, datasource.cache, options.now ? { now: options.now } : {});
+  const events = createGatewayEvents(config, logger, datasource.cache, {
+    pendingMessages: datasource.pendingMessages,
+    ...(options.now ? { now: options.now } : {}),
+  });
 
   const createContext = createContextFactory(config, logger, datasource, events);
 

@@ -57,17 +57,36 @@ describe('SharedCache', () => {
 });
 
 describe('SharedCache with webhooks', () => {
-  it('keeps conversation-scoped entries of a webhook-fed token longer; other kinds and tokens keep their TTL', () => {
+  it('keeps conversation entries and search pages of a webhook-fed token longer; other kinds and tokens keep their TTL', () => {
     const cache = new SharedCache({ maxEntries: 100, maxBytes: 1e6, ttlSeconds: ttls(60), webhookTtlSeconds: 1800 });
     cache.keepFresh('fed');
     for (const scope of ['fed', 'other']) {
       cache.set(scope, 'messages', 1, []);
       cache.set(scope, 'search', 'q', []);
+      cache.set(scope, 'endUser', 'u', {});
     }
     const lru = (cache as any).lru;
     const ttl = (key: string) => Math.round(lru.getRemainingTTL(key) / 1000);
     expect(ttl('fed:messages:1')).toBe(1800);
-    expect(ttl('fed:search:q')).toBe(60);
+    expect(ttl('fed:search:q')).toBe(1800);
+    expect(ttl('fed:endUser:u')).toBe(60);
     expect(ttl('other:messages:1')).toBe(60);
+  });
+});
+
+describe('SharedCache.deleteWhere', () => {
+  it('drops the matching entries of an indexed kind, for one token only, and keeps the index exact on eviction', () => {
+    const cache = new SharedCache({ maxEntries: 4, maxBytes: 1e6, ttlSeconds: ttls(60), webhookTtlSeconds: 1800 });
+    cache.set('a', 'search', '[{"query":{"value":"x"}},25,null]', [1]);
+    cache.set('a', 'search', '[{},25,null]', [2]);
+    cache.set('b', 'search', '[{},25,null]', [3]);
+    cache.deleteWhere('a', 'search', (id) => id.includes('query'));
+    expect(cache.get('a', 'search', '[{"query":{"value":"x"}},25,null]')).toBeUndefined();
+    expect(cache.get('a', 'search', '[{},25,null]')).toBeDefined();
+    cache.deleteWhere('a', 'search');
+    expect(cache.get('a', 'search', '[{},25,null]')).toBeUndefined();
+    expect(cache.get('b', 'search', '[{},25,null]')).toBeDefined();
+    for (let i = 0; i < 10; i++) cache.set('a', 'search', `p${i}`, []);
+    expect((cache as any).index.get('a:search').size).toBeLessThanOrEqual(4);
   });
 });

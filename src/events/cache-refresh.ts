@@ -4,6 +4,7 @@
 // message, note, tag and attribute events drop exactly that conversation's affected list
 // (a message the cached list already holds, e.g. a reply written through, keeps it).
 import { LRUCache } from 'lru-cache';
+import type { PendingMessages } from '../datasources/dixa/pending-messages.js';
 import type { SharedCache } from '../datasources/dixa/shared-cache.js';
 import type { DixaConversation } from '../datasources/dixa/types.js';
 import type { CacheKind } from '../config.js';
@@ -23,11 +24,40 @@ const STALE_LISTS: Partial<Record<ReturnType<typeof eventTypeFromWebhook>, Cache
 /**
  * A reply sent through the gateway is written into the cached list when Dixa accepts it;
  * its webhook then has nothing new to say, and dropping the list would cost a Dixa read.
+ * (When the webhook overtakes the POST's answer, `pending` knows the reply's externalId.)
  */
 function listsMessage(cache: SharedCache, scope: string, conversationId: number, messageId: string | undefined): boolean {
   if (!messageId) return false;
   const messages = cache.get<{ id: string }[]>(scope, 'messages', conversationId)?.value;
   return messages?.some((message) => message.id === messageId) ?? false;
+}
+
+/** Events after which a conversation may enter or leave a filtered search. */
+const MOVES_IN_SEARCH: ReadonlySet<string> = new Set([
+  'CREATED', 'OPENED', 'PENDING', 'PENDING_EXPIRED', 'CLOSED', 'ABANDONED',
+  'ASSIGNED', 'UNASSIGNED', 'TRANSFERRED', 'ENQUEUED', 'TAG_ADDED', 'TAG_REMOVED',
+]);
+/** Events that change what a full-text search finds. */
+const CHANGES_TEXT: ReadonlySet<string> = new Set(['MESSAGE_ADDED', 'NOTE_ADDED']);
+
+/** Search pages are cached under `[body, pageLimit, pageKey]` (loaders.ts). */
+function isTextSearch(id: string): boolean {
+  try {
+    return Boolean((JSON.parse(id) as [{ query?: unknown }])[0]?.query);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Search pages hold ids only, so no event can patch them: drop those the event may have
+ * changed, and the customer's conversation lists, which carry state and assignment.
+ */
+function dropListings(cache: SharedCache, scope: string, type: string, requesterId: string | undefined): void {
+  if (MOVES_IN_SEARCH.has(type)) cache.deleteWhere(scope, 'search');
+  else if (CHANGES_TEXT.has(type)) cache.deleteWhere(scope, 'search', isTextSearch);
+  // Keys of a customer's pages start with their id (`["<uuid>",...`).
+  if (requesterId) cache.deleteWhere(scope, 'customerConversations', (id) => id.startsWith(JSON.stringify([requesterId.toLowerCase()]).slice(0, -1)));
 }
 
 export interface CacheRefresher {
@@ -38,7 +68,7 @@ export interface CacheRefresher {
  * `scope` is the fingerprint of the configured token: webhooks come from that token's
  * organization. Undefined (no token yet) means there is nothing cached to refresh.
  */
-export function createCacheRefresher(cache: SharedCache, scope: () => string | undefined): CacheRefresher {
+export function createCacheRefresher(cache: SharedCache, scope: () => string | undefined, pending?: PendingMessages): CacheRefresher {
   // Dixa does not promise delivery order; an older snapshot must not overwrite a newer one.
   const appliedAt = new LRUCache<string, number>({ max: 100_000 });
 
@@ -49,8 +79,12 @@ export function createCacheRefresher(cache: SharedCache, scope: () => string | u
       if (!fingerprint || id === undefined) return;
       const type = eventTypeFromWebhook(event.fqn);
 
+      dropListings(cache, fingerprint, type, event.envelope.data?.conversation?.requester?.id);
       for (const kind of STALE_LISTS[type] ?? []) {
-        if (kind === 'messages' && type === 'MESSAGE_ADDED' && listsMessage(cache, fingerprint, id, event.envelope.data?.message_id)) continue;
+        if (kind === 'messages' && type === 'MESSAGE_ADDED') {
+          const data = event.envelope.data;
+          if (listsMessage(cache, fingerprint, id, data?.message_id) || pending?.has(fingerprint, id, data?.external_id)) continue;
+        }
         cache.delete(fingerprint, kind, id);
       }
 

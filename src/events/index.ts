@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import type { SharedCache } from '../datasources/dixa/shared-cache.js';
+import type { PendingMessages } from '../datasources/dixa/pending-messages.js';
 import { tokenFingerprint } from '../datasources/dixa/token-fingerprint.js';
 import { createCacheRefresher } from './cache-refresh.js';
 import { EventBus } from './event-bus.js';
@@ -28,6 +29,8 @@ export interface GatewayEventsOptions {
   now?: () => number;
   /** Another store in place of the SQLite file in DATA_DIR. */
   log?: EventLog;
+  /** Replies being sent: their webhooks keep the cached message list (see cache-refresh.ts). */
+  pendingMessages?: PendingMessages;
 }
 
 export function createGatewayEvents(
@@ -54,7 +57,7 @@ export function createGatewayEvents(
     maxBodyBytes: config.events.maxBodyBytes,
     log,
     bus,
-    refresher: createCacheRefresher(cache, scope),
+    refresher: createCacheRefresher(cache, scope, options.pendingMessages),
     logger: logger.child({ component: 'webhooks' }),
     ...(options.now ? { now: options.now } : {}),
   });

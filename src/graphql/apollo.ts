@@ -1,7 +1,7 @@
 // The Apollo Server instance: schema, error policy, operation limits, and the playground
 // and introspection (off in production unless configured).
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from '../config.js';
@@ -22,6 +22,8 @@ export function createApolloServer(
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     plugins: [
+      // No cache hints are used; the default plugin would wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
       errorLoggingPlugin,
       operationLimitsPlugin(config.graphql),
       ...extraPlugins,

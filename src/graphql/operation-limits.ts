@@ -6,6 +6,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, validate, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { getComplexity } from 'graphql-query-complexity';
+import { LRUCache } from 'lru-cache';
 import { ErrorCode } from '../errors.js';
 import { dixaCallEstimator } from './dixa-cost.js';
 
@@ -52,32 +53,58 @@ function structuralViolations(schema: GraphQLSchema, document: DocumentNode, lim
   return rejected;
 }
 
+/** A verdict: undefined when the operation is within the limit, else the error message. */
+type Verdict = string | undefined;
+
 export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin {
+  // Apollo hands back the same DocumentNode for a repeated query, so the shape checks run
+  // once per document and the cost once per document and variables (it reads `first`).
+  const shapeVerdicts = new WeakMap<DocumentNode, Verdict>();
+  const costVerdicts = new WeakMap<DocumentNode, LRUCache<string, { verdict: string }>>();
+
+  const shapeVerdict = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Verdict => {
+    if (shapeVerdicts.has(document)) return shapeVerdicts.get(document);
+    const fragments = new Map(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    );
+    const roots = countRootFields(operation.selectionSet, fragments);
+    let verdict: Verdict;
+    if (roots > limits.maxRootFields) {
+      verdict = `The operation has ${roots} root fields; the limit is ${limits.maxRootFields}. Split it into several operations.`;
+    } else {
+      const [violation] = structuralViolations(schema, document, limits);
+      if (violation) verdict = `${violation} Flatten the query or split it.`;
+    }
+    shapeVerdicts.set(document, verdict);
+    return verdict;
+  };
+
+  const costVerdict = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): Verdict => {
+    let byVariables = costVerdicts.get(document);
+    if (!byVariables) {
+      byVariables = new LRUCache({ max: 100 });
+      costVerdicts.set(document, byVariables);
+    }
+    const key = `${operationName ?? ''}:${JSON.stringify(variables)}`;
+    const known = byVariables.get(key);
+    if (known) return known.verdict || undefined;
+    const cost = getComplexity({ schema, query: document, variables, operationName, estimators: [dixaCallEstimator] });
+    const verdict =
+      cost > limits.maxCost
+        ? `The operation could need about ${cost} Dixa calls; the limit is ${limits.maxCost}. Ask for fewer items (first), fewer nested lists, or split it.`
+        : '';
+    byVariables.set(key, { verdict });
+    return verdict || undefined;
+  };
+
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
-          const fragments = new Map(
-            document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-          );
-          const roots = countRootFields((operation as OperationDefinitionNode).selectionSet, fragments);
-          if (roots > limits.maxRootFields) {
-            throw tooComplex(`The operation has ${roots} root fields; the limit is ${limits.maxRootFields}. Split it into several operations.`);
-          }
-          const [violation] = structuralViolations(schema, document, limits);
-          if (violation) throw tooComplex(`${violation} Flatten the query or split it.`);
-          const cost = getComplexity({
-            schema,
-            query: document,
-            variables: request.variables ?? {},
-            operationName: request.operationName ?? undefined,
-            estimators: [dixaCallEstimator],
-          });
-          if (cost > limits.maxCost) {
-            throw tooComplex(
-              `The operation could need about ${cost} Dixa calls; the limit is ${limits.maxCost}. Ask for fewer items (first), fewer nested lists, or split it.`,
-            );
-          }
+          const verdict =
+            shapeVerdict(schema, document, operation as OperationDefinitionNode) ??
+            costVerdict(schema, document, request.operationName ?? undefined, request.variables ?? {});
+          if (verdict) throw tooComplex(verdict);
         },
       };
     },

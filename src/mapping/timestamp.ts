@@ -5,13 +5,22 @@
 const ZONE_SUFFIX = /\[[^\]]*\]$/;
 const HAS_OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;
 
+// Cached records are read over and over: each distinct timestamp is parsed once.
+const normalised = new Map<string, string | null>();
+const MAX_REMEMBERED = 50_000;
+
 /** Null for a missing or unreadable value: a bad timestamp must not fail a whole query. */
 export function toIsoDateTime(raw: string | null | undefined): string | null {
   if (!raw) return null;
+  const known = normalised.get(raw);
+  if (known !== undefined) return known;
   let value = raw.trim().replace(ZONE_SUFFIX, '');
   if (!HAS_OFFSET.test(value)) value += 'Z';
   const time = Date.parse(value);
-  return Number.isNaN(time) ? null : new Date(time).toISOString();
+  const iso = Number.isNaN(time) ? null : new Date(time).toISOString();
+  if (normalised.size >= MAX_REMEMBERED) normalised.clear();
+  normalised.set(raw, iso);
+  return iso;
 }
 
 /** Search filters want `yyyy-MM-dd'T'HH:mm:ss'Z'` (no milliseconds). */

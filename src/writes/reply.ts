@@ -103,11 +103,17 @@ async function send(ctx: GatewayContext, request: ReplyRequest, externalId: stri
     if (bcc.length > 0) message.bcc = bcc;
   }
 
-  const sent = await sendMessageOnce(dixa.client, conversationId, message);
-  // A plain reply is written through; with copies, Dixa's own record (which lists them) is read back.
-  const withCopies = cc.length > 0 || bcc.length > 0;
-  const listed = withCopies ? await readBackMessage(ctx, conversation.id, sent) : undefined;
-  return { conversationId, message: listed ?? refreshedMessage(ctx, conversation, sent, content, externalId) };
+  // Until the message is in the cached list, its webhook must not drop the list.
+  const done = dixa.pendingMessages.begin(dixa.fingerprint, conversationId, externalId);
+  try {
+    const sent = await sendMessageOnce(dixa.client, conversationId, message);
+    // A plain reply is written through; with copies, Dixa's own record (which lists them) is read back.
+    const withCopies = cc.length > 0 || bcc.length > 0;
+    const listed = withCopies ? await readBackMessage(ctx, conversation.id, sent) : undefined;
+    return { conversationId, message: listed ?? refreshedMessage(ctx, conversation, sent, content, externalId) };
+  } finally {
+    done();
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { SharedCache } from './shared-cache.js';
 import { tokenFingerprint } from './token-fingerprint.js';
 import { DixaTransport, type TransportOptions } from './transport.js';
 import { IdempotencyStore } from '../../writes/idempotency-store.js';
+import { PendingMessages } from './pending-messages.js';
 
 export interface RequestDixa {
   client: DixaClient;
@@ -17,12 +18,15 @@ export interface RequestDixa {
   cache: SharedCache;
   /** Process-wide record of idempotency keys (scope = fingerprint). */
   idempotency: IdempotencyStore;
+  /** Messages being sent, so their webhooks do not drop the list they are written into. */
+  pendingMessages: PendingMessages;
 }
 
 export class DixaDataSource {
   readonly transport: DixaTransport;
   readonly cache: SharedCache;
   readonly idempotency = new IdempotencyStore();
+  readonly pendingMessages = new PendingMessages();
 
   constructor(config: GatewayConfig, logger: Logger, hooks: Pick<TransportOptions, 'onCall'> = {}) {
     this.transport = new DixaTransport({
@@ -51,6 +55,7 @@ export class DixaDataSource {
       fingerprint: credentials.fingerprint,
       cache: this.cache,
       idempotency: this.idempotency,
+      pendingMessages: this.pendingMessages,
     };
   }
 

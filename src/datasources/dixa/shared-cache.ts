@@ -13,12 +13,20 @@ export interface SharedCacheOptions {
 }
 
 /** What Dixa's conversation webhooks keep fresh (cache-refresh.ts updates or drops them). */
-const WEBHOOK_FRESH_KINDS: ReadonlySet<CacheKind> = new Set(['conversation', 'messages', 'notes', 'conversationTags']);
+const WEBHOOK_FRESH_KINDS: ReadonlySet<CacheKind> = new Set(['conversation', 'messages', 'notes', 'conversationTags', 'search', 'customerConversations']);
+
+/**
+ * Kinds whose entries an event must find without knowing their ids (a search page does
+ * not say which conversations could enter it), so their keys are indexed per token.
+ */
+const INDEXED_KINDS: ReadonlySet<CacheKind> = new Set(['search', 'customerConversations']);
 
 /** Stored values are wrapped so that "Dixa has no such thing" (null) is cacheable too. */
 interface Entry {
   value: unknown;
   size: number;
+  /** `scope:kind` of an indexed kind, so eviction can keep the index exact. */
+  group?: string;
 }
 
 /** A load under way; `stale` is set when the key is invalidated before it finishes. */
@@ -37,6 +45,7 @@ export class SharedCache {
   private readonly lru: LRUCache<string, Entry>;
   private readonly inflight = new Map<string, Inflight>();
   private readonly webhookFed = new Set<string>();
+  private readonly index = new Map<string, Set<string>>();
   readonly stats: CacheStats = { hits: 0, misses: 0, deduped: 0 };
 
   constructor(private readonly options: SharedCacheOptions) {
@@ -45,6 +54,9 @@ export class SharedCache {
       maxSize: options.maxBytes,
       sizeCalculation: (entry) => entry.size,
       ttlAutopurge: false,
+      dispose: (entry, key) => {
+        if (entry.group) this.index.get(entry.group)?.delete(key);
+      },
     });
   }
 
@@ -75,7 +87,32 @@ export class SharedCache {
   set(scope: string, kind: CacheKind, id: string | number, value: unknown): void {
     const ttl = this.ttlSeconds(scope, kind) * 1000;
     if (ttl <= 0) return;
-    this.lru.set(SharedCache.key(scope, kind, id), { value, size: sizeOf(value) }, { ttl });
+    const key = SharedCache.key(scope, kind, id);
+    if (!INDEXED_KINDS.has(kind)) {
+      this.lru.set(key, { value, size: sizeOf(value) }, { ttl });
+      return;
+    }
+    const group = `${scope}:${kind}`;
+    this.lru.set(key, { value, size: sizeOf(value), group }, { ttl });
+    let keys = this.index.get(group);
+    if (!keys) this.index.set(group, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /** Drops every entry of an indexed kind (search pages...) whose id matches; all of them without a test. */
+  deleteWhere(scope: string, kind: CacheKind, matches: (id: string) => boolean = () => true): void {
+    const prefix = SharedCache.key(scope, kind, '');
+    for (const key of [...(this.index.get(`${scope}:${kind}`) ?? [])]) {
+      const id = key.slice(prefix.length);
+      if (matches(id)) this.delete(scope, kind, id);
+    }
+    // A page being read right now may already be out of date: it must not be stored.
+    for (const [key, pending] of this.inflight) {
+      if (key.startsWith(prefix) && matches(key.slice(prefix.length))) {
+        pending.stale = true;
+        this.inflight.delete(key);
+      }
+    }
   }
 
   /** Forgets the value, and makes a load already under way not store what it read. */
