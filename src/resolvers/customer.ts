@@ -1,5 +1,6 @@
 // Customer (Dixa end user) fields, and the customer's conversations, paginated by Dixa.
 import type { CustomerResolvers } from '../generated/graphql.js';
+import { thenMaybe } from '../datasources/dixa/loaders.js';
 import { readSlice } from '../datasources/dixa/pager.js';
 import { toIsoDateTime } from '../mapping/timestamp.js';
 import { parseFirst } from '../validation/arguments.js';
@@ -15,11 +16,10 @@ export const Customer: CustomerResolvers = {
   externalId: (u) => u.externalId ?? null,
   avatarUrl: (u) => u.avatarUrl ?? null,
   createdAt: (u) => toIsoDateTime(u.createdAt),
-  customAttributes: async (u, _args, { dixa }) => {
+  customAttributes: (u, _args, { dixa }) => {
     if (u.customAttributes) return u.customAttributes;
     // Found through a list (e.g. by email): only the full record has the attributes.
-    const full = await dixa.loaders.endUser.load(u.id.toLowerCase());
-    return full?.customAttributes ?? [];
+    return thenMaybe(dixa.loaders.endUser.get(u.id.toLowerCase()), (full) => full?.customAttributes ?? []);
   },
   conversations: async (u, args, { dixa }) => {
     const first = parseFirst(args.first, 20);

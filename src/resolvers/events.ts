@@ -93,7 +93,7 @@ export const ConversationEvent: ConversationEventResolvers = {
   receivedAt: (e) => e.receivedAt,
   conversationId: (e) => e.conversationId ?? '',
   cursor: (e) => encodeEventCursor(e.seq),
-  conversation: (e, _args, { dixa }) => (e.conversationId ? dixa.loaders.conversation.load(Number(e.conversationId)) : null),
+  conversation: (e, _args, { dixa }) => (e.conversationId ? dixa.loaders.conversation.get(Number(e.conversationId)) : null),
   message: (e) => {
     if (eventTypeFromWebhook(e.rawType) !== 'MESSAGE_ADDED' || !e.conversationId) return null;
     return messageFromWebhook(envelopeOf(e).data, Number(e.conversationId)) ?? null;

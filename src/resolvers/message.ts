@@ -10,9 +10,13 @@ import {
   messageIsAutomated,
   messageText,
 } from '../mapping/message-body.js';
+import { thenMaybe } from '../datasources/dixa/loaders.js';
+import type { DixaAgent, DixaEndUser } from '../datasources/dixa/types.js';
 import { toIsoDateTime } from '../mapping/timestamp.js';
 
 const EPOCH = new Date(0).toISOString();
+
+type Author = DixaAgent | DixaEndUser | null | Promise<DixaAgent | DixaEndUser | null>;
 
 export const Message: MessageResolvers = {
   id: (m) => m.id,
@@ -20,13 +24,13 @@ export const Message: MessageResolvers = {
   createdAt: (m) => toIsoDateTime(m.createdAt) ?? EPOCH,
   direction: (m) => messageDirection(m.attributes),
   authorId: (m) => m.authorId ?? null,
-  author: async (m, _args, { dixa }) => {
+  author: (m, _args, { dixa }) => {
     if (!m.authorId) return null;
     const id = m.authorId.toLowerCase();
-    const asCustomer = () => dixa.loaders.endUser.load(id);
-    const asAgent = () => dixa.loaders.agent.load(id);
+    const asCustomer = (): Author => dixa.loaders.endUser.get(id);
+    const asAgent = (): Author => dixa.loaders.agent.get(id);
     const [first, second] = messageDirection(m.attributes) === 'INBOUND' ? [asCustomer, asAgent] : [asAgent, asCustomer];
-    return (await first()) ?? (await second());
+    return thenMaybe(first(), (found) => found ?? second());
   },
   text: (m) => messageText(m.attributes),
   html: (m) => messageHtml(m.attributes),
@@ -46,5 +50,5 @@ export const Note: NoteResolvers = {
   conversationId: (n) => String(n.csid),
   message: (n) => n.message,
   createdAt: (n) => toIsoDateTime(n.createdAt) ?? EPOCH,
-  author: (n, _args, { dixa }) => (n.authorId ? dixa.loaders.agent.load(n.authorId.toLowerCase()) : null),
+  author: (n, _args, { dixa }) => (n.authorId ? dixa.loaders.agent.get(n.authorId.toLowerCase()) : null),
 };

@@ -14,7 +14,7 @@ import { toConversationConnection } from './conversation-connection.js';
 export const MAX_IDS_PER_QUERY = 100;
 
 export const Query: QueryResolvers = {
-  conversation: (_root, args, { dixa }) => dixa.loaders.conversation.load(parseConversationId(args.id)),
+  conversation: (_root, args, { dixa }) => dixa.loaders.conversation.get(parseConversationId(args.id)),
 
   conversations: async (_root, args, { dixa }) => {
     const ids = parseList(args.ids, MAX_IDS_PER_QUERY, 'ids').map((id, i) => parseConversationId(id, `ids[${i}]`));
@@ -26,22 +26,16 @@ export const Query: QueryResolvers = {
     const first = parseFirst(args.first, 20);
     const body = buildSearchRequest(parseSearchText(args.text), parseConversationFilter(args.filter));
     const slice = await readSlice((page) => dixa.loaders.searchPage.load({ body, page }), first, args.after);
-    const conversations = await dixa.loaders.conversation.loadMany(slice.edges.map((edge) => edge.item.id));
-    return toConversationConnection(
-      slice,
-      conversations.map((result) => {
-        if (result instanceof Error) throw result;
-        return result;
-      }),
-    );
+    const conversations = await Promise.all(slice.edges.map((edge) => dixa.loaders.conversation.get(edge.item.id)));
+    return toConversationConnection(slice, conversations);
   },
 
-  customer: (_root, args, { dixa }) => dixa.loaders.endUser.load(parseUuid(args.id, 'customer')),
-  customerByEmail: (_root, args, { dixa }) => dixa.loaders.endUserByEmail.load(parseEmail(args.email)),
-  agent: (_root, args, { dixa }) => dixa.loaders.agent.load(parseUuid(args.id, 'agent')),
-  agents: (_root, _args, { dixa }) => dixa.loaders.agents.load('all'),
-  queues: (_root, _args, { dixa }) => dixa.loaders.queues.load('all'),
-  tags: (_root, _args, { dixa }) => dixa.loaders.tags.load('all'),
+  customer: (_root, args, { dixa }) => dixa.loaders.endUser.get(parseUuid(args.id, 'customer')),
+  customerByEmail: (_root, args, { dixa }) => dixa.loaders.endUserByEmail.get(parseEmail(args.email)),
+  agent: (_root, args, { dixa }) => dixa.loaders.agent.get(parseUuid(args.id, 'agent')),
+  agents: (_root, _args, { dixa }) => dixa.loaders.agents.get('all'),
+  queues: (_root, _args, { dixa }) => dixa.loaders.queues.get('all'),
+  tags: (_root, _args, { dixa }) => dixa.loaders.tags.get('all'),
   dixaConnection: async (_root, _args, { dixa, config }) => {
     const verdict = await checkDixaConnection(dixa.client);
     return {

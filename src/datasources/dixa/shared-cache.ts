@@ -64,6 +64,13 @@ export class SharedCache {
     return `${scope}:${kind}:${id}`;
   }
 
+  /** A read on behalf of a resolver: like get, and counted as a hit. */
+  peek<T>(scope: string, kind: CacheKind, id: string | number): { value: T } | undefined {
+    const hit = this.get<T>(scope, kind, id);
+    if (hit) this.stats.hits++;
+    return hit;
+  }
+
   get<T>(scope: string, kind: CacheKind, id: string | number): { value: T } | undefined {
     const entry = this.lru.get(SharedCache.key(scope, kind, id));
     return entry ? { value: entry.value as T } : undefined;
