@@ -2,7 +2,7 @@
 // at once, each naming the variable and what a valid value looks like, so an operator
 // fixes a bad deployment in one pass. Secrets are kept out of every message.
 import type { Channel } from './generated/graphql.js';
-import { listenRefusal } from './http/caller-auth.js';
+import { isIP } from 'node:net';
 
 export type AccessMode = 'read-only' | 'read-write';
 export type ApiVersion = 'v1' | 'beta';
@@ -122,6 +122,8 @@ export interface GatewayConfig {
     ttlSeconds: Record<CacheKind, number>;
     webhookTtlSeconds: number;
   };
+  /** How long, and how many per token, idempotency keys are remembered. */
+  idempotency: { ttlMs: number; maxKeysPerToken: number; maxTokens: number };
 }
 
 export class ConfigError extends Error {
@@ -313,9 +315,27 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       ttlSeconds: parseTtls(reader),
       webhookTtlSeconds: reader.int('DIXA_WEBHOOK_CACHE_TTL', 1800, 0, 7 * 86_400),
     },
+    idempotency: {
+      ttlMs: reader.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30) * 3_600_000,
+      maxKeysPerToken: reader.int('IDEMPOTENCY_MAX_KEYS', 10_000, 100, 10_000_000),
+      maxTokens: 1_000,
+    },
   };
   const refusal = listenRefusal(config.host, config.apiKeys);
   if (refusal) reader.problems.push(refusal);
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare === '::1';
+}
+
+/** Why the gateway may not start as configured, or undefined when it may. */
+export function listenRefusal(host: string, keys: readonly string[]): string | undefined {
+  if (keys.length > 0 || isLoopbackHost(host)) return undefined;
+  return `HOST=${host} would expose the gateway beyond this machine, and GATEWAY_API_KEYS is not set, so anyone could read and write Dixa conversations. Set GATEWAY_API_KEYS (comma-separated keys callers send as "Authorization: Bearer <key>") or listen on 127.0.0.1.`;
 }

@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from './config.js';
+import { listenRefusal, type GatewayConfig } from './config.js';
 import { createContextFactory } from './context.js';
 import { checkDixaConnection } from './datasources/dixa/connection-check.js';
 import { DixaDataSource } from './datasources/dixa/index.js';
@@ -17,7 +17,7 @@ import { attachSubscriptions, type SubscriptionAuthorizer } from './events/subsc
 import { createApolloServer } from './graphql/apollo.js';
 import { operationMetricsPlugin } from './graphql/operation-metrics.js';
 import { GatewayMetrics } from './observability/metrics.js';
-import { CallerAuth, listenRefusal } from './http/caller-auth.js';
+import { CallerAuth } from './http/caller-auth.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { HttpError, sendJson } from './http/read-body.js';
 import { buildGatewaySchema } from './schema.js';

@@ -310,3 +310,20 @@ describe('bad input: the exact problem, zero writes', () => {
     expect(writes()).toHaveLength(0);
   });
 });
+
+describe('listings after an escalation', () => {
+  it("the customer's cached conversation list and search pages show the new conversation at once", async () => {
+    const customer = [...world.endUsers.values()].find((u) => u.email)!;
+    const LIST = `query($id: ID!) { customer(id: $id) { conversations(first: 50) { nodes { id } } } searchConversations(first: 5) { nodes { id } } }`;
+    const before = await h.gql(LIST, { id: customer.id });
+    expect(before.errors).toBeUndefined();
+    const created = await h.gql(CREATE, {
+      input: { channel: 'EMAIL', customer: { id: customer.id }, subject: 'Listed at once?', content: 'Hello', emailIntegrationId: SUPPORT_EMAIL },
+    });
+    expect(created.errors).toBeUndefined();
+    const id = created.data!.createConversation.conversation.id;
+    const after = await h.gql(LIST, { id: customer.id });
+    expect(after.data!.customer.conversations.nodes.map((n: any) => n.id)).toContain(id);
+    expect(after.data!.searchConversations.nodes.map((n: any) => n.id)).toContain(id);
+  });
+});

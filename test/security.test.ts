@@ -3,10 +3,9 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { loadConfig } from '../src/config.js';
+import { listenRefusal, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createGateway } from '../src/server.js';
-import { listenRefusal } from '../src/http/caller-auth.js';
 import { TOKEN, route, startHarness, type Harness } from './support/harness.js';
 
 const KEY = 'k3y-for-tests-0123456789';

@@ -4,6 +4,7 @@
 // message, note, tag and attribute events drop exactly that conversation's affected list
 // (a message the cached list already holds, e.g. a reply written through, keeps it).
 import { LRUCache } from 'lru-cache';
+import { customerConversationsPrefix } from '../datasources/dixa/loaders.js';
 import type { PendingMessages } from '../datasources/dixa/pending-messages.js';
 import type { SharedCache } from '../datasources/dixa/shared-cache.js';
 import type { DixaConversation } from '../datasources/dixa/types.js';
@@ -56,8 +57,7 @@ function isTextSearch(id: string): boolean {
 function dropListings(cache: SharedCache, scope: string, type: string, requesterId: string | undefined): void {
   if (MOVES_IN_SEARCH.has(type)) cache.deleteWhere(scope, 'search');
   else if (CHANGES_TEXT.has(type)) cache.deleteWhere(scope, 'search', isTextSearch);
-  // Keys of a customer's pages start with their id (`["<uuid>",...`).
-  if (requesterId) cache.deleteWhere(scope, 'customerConversations', (id) => id.startsWith(JSON.stringify([requesterId.toLowerCase()]).slice(0, -1)));
+  if (requesterId) cache.deleteWhere(scope, 'customerConversations', (id) => id.startsWith(customerConversationsPrefix(requesterId)));
 }
 
 export interface CacheRefresher {

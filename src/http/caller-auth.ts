@@ -1,9 +1,8 @@
 // Caller authentication: callers send `Authorization: Bearer <key>`, keys come from
 // GATEWAY_API_KEYS. Keys are held and compared as SHA-256 digests in constant time, so
-// neither a timing difference nor a heap dump gives one away. With no keys configured the
-// gateway refuses to listen anywhere but loopback.
+// neither a timing difference nor a heap dump gives one away. (Without keys the gateway
+// may only listen on loopback: see listenRefusal in config.ts.)
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
@@ -30,17 +29,4 @@ export class CallerAuth {
     for (const known of this.digests) ok = timingSafeEqual(known, candidate) || ok;
     return ok;
   }
-}
-
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  return bare === '::1';
-}
-
-/** Why the gateway may not start as configured, or undefined when it may. */
-export function listenRefusal(host: string, keys: readonly string[]): string | undefined {
-  if (keys.length > 0 || isLoopbackHost(host)) return undefined;
-  return `HOST=${host} would expose the gateway beyond this machine, and GATEWAY_API_KEYS is not set, so anyone could read and write Dixa conversations. Set GATEWAY_API_KEYS (comma-separated keys callers send as "Authorization: Bearer <key>") or listen on 127.0.0.1.`;
 }

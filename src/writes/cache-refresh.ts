@@ -2,6 +2,7 @@
 // and in this request's DataLoaders (which may have read them before the write), or put a
 // record Dixa just returned straight into the cache.
 import type { RequestDixa } from '../datasources/dixa/index.js';
+import { customerConversationsPrefix } from '../datasources/dixa/loaders.js';
 import type { DixaConversationMessage, DixaEndUser } from '../datasources/dixa/types.js';
 
 export type ConversationPart = 'conversation' | 'messages' | 'notes' | 'conversationTags';
@@ -9,6 +10,14 @@ export type ConversationPart = 'conversation' | 'messages' | 'notes' | 'conversa
 export function forget(dixa: RequestDixa, part: ConversationPart, conversationId: number): void {
   dixa.cache.delete(dixa.fingerprint, part, conversationId);
   dixa.loaders[part].clear(conversationId);
+}
+
+/** After a conversation was created: the search pages and the customer's lists may now miss it. */
+export function forgetListings(dixa: RequestDixa, customerId: string): void {
+  dixa.cache.deleteWhere(dixa.fingerprint, 'search');
+  dixa.cache.deleteWhere(dixa.fingerprint, 'customerConversations', (id) => id.startsWith(customerConversationsPrefix(customerId)));
+  dixa.loaders.searchPage.clearAll();
+  dixa.loaders.customerConversations.clearAll();
 }
 
 /** The tag catalogue, after tags were created. */

@@ -10,7 +10,7 @@ import type { DixaCreateConversationInput, DixaMessageInput } from '../datasourc
 import { GatewayError, NotFoundError } from '../errors.js';
 import { channelToRest } from '../mapping/vocabulary.js';
 import { requireAgent } from './agents.js';
-import { forget } from './cache-refresh.js';
+import { forget, forgetListings } from './cache-refresh.js';
 import { assertCustomerExists, findOrCreateCustomer } from './customer.js';
 import type { EscalationRequest } from './escalation-input.js';
 import { isAmbiguous } from './exactly-once.js';
@@ -69,6 +69,7 @@ async function escalate(ctx: GatewayContext, request: EscalationRequest, key: st
     progress.customerId ??= await step('customer', () => findOrCreateCustomer(dixa, request.customer));
     const customerId = progress.customerId;
     progress.conversationId = await step('createConversation', () => createOnce(dixa, request, customerId, key, progress));
+    forgetListings(dixa, customerId);
   }
   const id = progress.conversationId;
 

@@ -25,7 +25,7 @@ export interface RequestDixa {
 export class DixaDataSource {
   readonly transport: DixaTransport;
   readonly cache: SharedCache;
-  readonly idempotency = new IdempotencyStore();
+  readonly idempotency: IdempotencyStore;
   readonly pendingMessages = new PendingMessages();
 
   constructor(config: GatewayConfig, logger: Logger, hooks: Pick<TransportOptions, 'onCall'> = {}) {
@@ -43,6 +43,7 @@ export class DixaDataSource {
       ...hooks,
     });
     this.cache = new SharedCache(config.cache);
+    this.idempotency = new IdempotencyStore(config.idempotency);
   }
 
   /** What one GraphQL request uses; `signal` aborts its pending Dixa calls. */

@@ -115,6 +115,9 @@ function withConversationId(conversationId: number, messages: DixaMessage[] | nu
 }
 
 const searchKey = ({ body, page }: SearchPageKey): string => JSON.stringify([body, page.pageLimit, page.pageKey ?? null]);
+/** What every cached page of one customer's conversations starts with (`["<uuid>"`). */
+export const customerConversationsPrefix = (customerId: string): string => JSON.stringify([customerId.toLowerCase()]).slice(0, -1);
+
 const customerConversationsKey = ({ customerId, page }: CustomerConversationsKey): string =>
   JSON.stringify([customerId, page.pageLimit, page.pageKey ?? null]);
 
