@@ -94,10 +94,8 @@ describe('failures', () => {
   it('a 500 on a POST is not repeated blindly', async () => {
     const id = ids[3]!;
     h.fake.faults.add({ method: 'POST', path: `${path(id)}/notes`, status: 500, body: { message: 'boom' } });
-    const { client } = h.gateway.datasource.forRequest(TOKEN);
-    const transport = (client as any).transport;
     await expect(
-      transport.send({ method: 'POST', path: `${path(id)}/notes`, body: { message: 'x' }, operation: 'add a note' }, { token: TOKEN, fingerprint: tokenFingerprint(TOKEN) }),
+      h.gateway.datasource.transport.send({ method: 'POST', path: `${path(id)}/notes`, body: { message: 'x' }, operation: 'add a note' }, { token: TOKEN, fingerprint: tokenFingerprint(TOKEN) }),
     ).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
     expect(h.dixaCalls((r) => r.method === 'POST')).toHaveLength(1);
   });
