@@ -1,6 +1,9 @@
 // Entry point for `npm start`: configuration, demo mode (the embedded fake Dixa when no
 // DIXA_API_TOKEN is set), the gateway, a start-up connection verdict, graceful shutdown.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { checkDixaConnection } from './datasources/dixa/connection-check.js';
 import { sendWebhooks, startFakeDixa, type FakeDixa, type WebhookSender } from './demo/fake-dixa/index.js';
@@ -27,6 +30,10 @@ async function main(): Promise<void> {
     fake = await startFakeDixa();
     config.dixa.token = DEMO_TOKEN;
     config.dixa.apiUrl = fake.url;
+    // The fake's data is new each run, so its events are too, unless DATA_DIR says otherwise.
+    if (!process.env.DATA_DIR?.trim()) config.dataDir = mkdtempSync(join(tmpdir(), 'dixa-gateway-demo-'));
+    // Replies and notes in the playground need an agent to be sent as: the token's owner.
+    config.dixa.defaultAgentId ??= fake.world(DEMO_TOKEN).apiUserId;
     // The fake signs its webhooks with a secret made up for this run, so the playground
     // sees live events; a configured DIXA_WEBHOOK_SECRET is kept.
     config.webhookSecret ??= randomBytes(32).toString('hex');

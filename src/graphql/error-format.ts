@@ -28,7 +28,7 @@ export const errorLoggingPlugin: ApolloServerPlugin<GatewayContext> = {
         for (const error of errors) {
           const original = unwrapResolverError(error);
           if (original instanceof GatewayError) {
-            contextValue.logger.info({ code: original.code, path: error.path, msg: original.message }, 'request error');
+            contextValue.logger.info({ code: original.code, path: error.path, reason: original.message }, 'request error');
           } else if (!error.extensions?.code || error.extensions.code === INTERNAL) {
             contextValue.logger.error({ err: original, path: error.path }, 'unexpected error');
           }
