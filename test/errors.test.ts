@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { errorFromDixa } from '../src/errors.js';
 import { retryAfterSeconds } from '../src/datasources/dixa/transport.js';
-import { isTransient } from '../src/datasources/dixa/retry-policy.js';
+import { isTransient, mayHaveBeenStored } from '../src/datasources/dixa/retry-policy.js';
+import { UpstreamError, UpstreamTimeoutError } from '../src/errors.js';
 
 describe('errorFromDixa', () => {
   const map = (status: number, message?: string) => errorFromDixa({ status, message, operation: 'read conversation 7', retryAfterSeconds: 3 });
@@ -20,6 +21,17 @@ describe('errorFromDixa', () => {
 
   it('marks only 429 and 5xx (and timeouts and resets) as worth repeating', () => {
     expect([400, 401, 403, 404, 409, 429, 500, 502, 503, 504].filter((s) => isTransient(map(s)))).toEqual([429, 500, 502, 503, 504]);
+  });
+});
+
+describe('mayHaveBeenStored', () => {
+  it('is true where a write may have landed, false where Dixa or the gateway refused it', () => {
+    const status = (s: number) => errorFromDixa({ status: s, message: undefined, operation: 'add a message' });
+    expect([400, 401, 403, 409, 429, 500, 502, 503, 504].filter((s) => mayHaveBeenStored(status(s)))).toEqual([500, 502, 503, 504]);
+    expect(mayHaveBeenStored(new UpstreamError('add a message', 'the answer was not readable JSON', { dixaStatus: 200 }))).toBe(true);
+    expect(mayHaveBeenStored(new UpstreamTimeoutError('add a message'))).toBe(true);
+    expect(mayHaveBeenStored(new UpstreamError('add a message', 'paused', { circuit: 'open' }))).toBe(false);
+    expect(mayHaveBeenStored(new Error('boom'))).toBe(false);
   });
 });
 

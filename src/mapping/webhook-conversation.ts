@@ -8,9 +8,9 @@ import type {
   DixaConversationMessage,
   DixaContent,
   DixaContentType,
-  DixaMessageAttributes,
 } from '../datasources/dixa/types.js';
 import { isPartial, markPartial } from '../datasources/dixa/partial-records.js';
+import { attributesForChannel } from './message-attributes.js';
 import { toIsoDateTime } from './timestamp.js';
 import { channelFromWebhook, channelToRest, directionFromWebhook, directionToRest, stateFromWebhook, stateToRest } from './vocabulary.js';
 
@@ -110,19 +110,7 @@ export function messageFromWebhook(data: WebhookData | undefined, conversationId
     return typeof url === 'string' ? [{ url }] : [];
   });
   const channel = restChannel(data.channel ?? data.conversation?.channel ?? '');
-  let attributes: DixaMessageAttributes;
-  if (channel === 'Email' || channel === 'ContactForm') {
-    attributes = {
-      _type: channel === 'Email' ? 'EmailAttributes' : 'ContactFormAttributes',
-      emailContent: { _type: 'Regular', content },
-      direction: restDirection,
-      attachments,
-    };
-  } else if (channel === 'WidgetChat') {
-    attributes = { _type: 'ChatAttributes', content, direction: restDirection, attachments };
-  } else {
-    attributes = { _type: 'GenericAttributes', content, direction: restDirection, attachments };
-  }
+  const attributes = attributesForChannel(channel, { content, direction: restDirection, attachments });
   return {
     id: data.message_id,
     conversationId,

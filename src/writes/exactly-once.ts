@@ -5,7 +5,8 @@
 // 400 "Duplicate externalId" also means sent.
 import type { DixaClient } from '../datasources/dixa/client.js';
 import type { DixaAddedMessage, DixaMessage, DixaOutboundMessageInput } from '../datasources/dixa/types.js';
-import { ErrorCode, GatewayError, UpstreamError } from '../errors.js';
+import { mayHaveBeenStored } from '../datasources/dixa/retry-policy.js';
+import { GatewayError, UpstreamError } from '../errors.js';
 
 /** Attempts in all: the first POST and at most two more after Dixa was checked. */
 const MAX_POSTS = 3;
@@ -18,17 +19,8 @@ export interface SentMessage {
   messages?: DixaMessage[];
 }
 
-/**
- * May Dixa have stored the write although the call failed? True for timeouts, broken
- * connections, 5xx and unreadable 2xx answers; false for answers that refuse it (4xx)
- * and for the gateway's own refusals (open circuit, rate-limit queue full).
- */
-export function isAmbiguous(error: unknown): boolean {
-  if (!(error instanceof GatewayError) || error.extensions.circuit === 'open') return false;
-  const status = error.extensions.dixaStatus;
-  if (typeof status === 'number') return status >= 500 || (status >= 200 && status < 300);
-  return error.code === ErrorCode.UPSTREAM_TIMEOUT || error.code === ErrorCode.UPSTREAM_ERROR;
-}
+/** The write path's name for the transport's verdict: a failure after which Dixa may hold the write. */
+export const isAmbiguous = mayHaveBeenStored;
 
 export function isDuplicateExternalId(error: unknown): boolean {
   return (

@@ -9,13 +9,13 @@ import type {
   DixaContentType,
   DixaConversation,
   DixaConversationMessage,
-  DixaMessageAttributes,
   DixaOutboundMessageInput,
 } from '../datasources/dixa/types.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
 import type { ReplyToConversationInput } from '../generated/graphql.js';
 import { parseConversationId } from '../validation/ids.js';
 import { contentTypeOf, LIMITS, parseBody, parseIdempotencyKey, parseOptionalUuid } from '../validation/write-arguments.js';
+import { attributesForChannel } from '../mapping/message-attributes.js';
 import { assertReplyChannel, isEmailLike } from './access.js';
 import { forget, rememberMessages } from './cache-refresh.js';
 import { sendMessageOnce, type SentMessage } from './exactly-once.js';
@@ -97,8 +97,8 @@ async function send(ctx: GatewayContext, request: ReplyRequest, externalId: stri
   const message: DixaOutboundMessageInput & { externalId: string } = { _type: 'Outbound', agentId: request.agentId, content, externalId };
   if (emailLike) {
     // The conversation's own integration address keeps the reply in the customer's thread.
-    const integrationEmail = conversation.integrationEmail ?? conversation.toEmail ?? undefined;
-    if (integrationEmail) message.integrationEmail = integrationEmail;
+    const integration = integrationEmailOf(conversation);
+    if (integration) message.integrationEmail = integration.email;
     if (cc.length > 0) message.cc = cc;
     if (bcc.length > 0) message.bcc = bcc;
   }
@@ -136,7 +136,12 @@ function refreshedMessage(
     authorId: sent.added?.authorId ?? '',
     createdAt: sent.added?.createdAt ?? new Date().toISOString(),
     externalId,
-    attributes: attributesFor(conversation, content),
+    attributes: attributesForChannel(conversation.channel, {
+      content,
+      direction: 'Outbound',
+      from: integrationEmailOf(conversation),
+      to: conversation.fromEmail ? [{ email: conversation.fromEmail }] : [],
+    }),
   };
   if (sent.messages) {
     const listed = sent.messages.map((m) => ({ ...m, conversationId: id }));
@@ -158,25 +163,8 @@ async function readBackMessage(ctx: GatewayContext, conversationId: number, sent
   return messages.find((m) => m.id === sent.messageId);
 }
 
-function attributesFor(conversation: DixaConversation, content: DixaContent): DixaMessageAttributes {
-  if (isEmailLike(conversation)) {
-    const integration = conversation.integrationEmail ?? conversation.toEmail;
-    return {
-      _type: 'EmailAttributes',
-      emailContent: { _type: 'Regular', content },
-      from: integration ? { email: integration } : null,
-      to: conversation.fromEmail ? [{ email: conversation.fromEmail }] : [],
-      cc: [],
-      bcc: [],
-      isAutoReply: false,
-      attachments: [],
-      direction: 'Outbound',
-    };
-  }
-  if (conversation.channel === 'WidgetChat' || conversation.channel === 'Messenger') {
-    return { _type: 'ChatAttributes', content, direction: 'Outbound', attachments: [], isAutomated: false };
-  }
-  const plain = { Sms: 'SmsAttributes', WhatsApp: 'WhatsAppAttributes', FacebookMessenger: 'FacebookMessengerAttributes', Twitter: 'TwitterAttributes' } as const;
-  const type = plain[conversation.channel as keyof typeof plain] ?? 'GenericAttributes';
-  return { _type: type, content, direction: 'Outbound', attachments: [] };
+/** The address the conversation's customer writes to: replies come from it. */
+function integrationEmailOf(conversation: DixaConversation): { email: string } | null {
+  const address = conversation.integrationEmail ?? conversation.toEmail;
+  return address ? { email: address } : null;
 }

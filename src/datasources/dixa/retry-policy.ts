@@ -32,6 +32,17 @@ export function isUpstreamFailure(error: unknown): boolean {
   return error.code === ErrorCode.UPSTREAM_TIMEOUT || error.code === ErrorCode.UPSTREAM_ERROR;
 }
 
+/**
+ * May Dixa have stored a write although the call failed? Yes when Dixa was failing (5xx,
+ * timeout, broken connection) or answered 2xx with a body that could not be read; no for
+ * answers that refuse it (4xx) and for the gateway's own refusals.
+ */
+export function mayHaveBeenStored(error: unknown): boolean {
+  if (isUpstreamFailure(error)) return true;
+  const status = error instanceof GatewayError ? error.extensions.dixaStatus : undefined;
+  return typeof status === 'number' && status >= 200 && status < 300;
+}
+
 export function isDixaRateLimit(error: unknown): error is GatewayError {
   return error instanceof GatewayError && error.extensions.dixaStatus === 429;
 }
