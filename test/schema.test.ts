@@ -6,10 +6,22 @@ import { buildGatewaySchema } from '../src/schema.js';
 import { hasShared, readShared } from './support/shared.js';
 
 /**
- * Contract parts not served yet, by name. The write-path issue removes Mutation; the sync
- * issue removes Subscription and Query.conversationEvents. Nothing else may be listed.
+ * Contract parts not served yet, by name: what the contract grew for the Sync issue. That
+ * issue serves them and empties this list. Nothing else may be listed.
  */
-const NOT_YET_SERVED: string[] = [];
+const NOT_YET_SERVED: string[] = [
+  'EventSource',
+  'SyncStatus',
+  'WebhookSubscription',
+  'WebhookDelivery',
+  'SyncGap',
+  'SyncProblem',
+  'ConfigureWebhooksInput',
+  'Query.syncStatus',
+  'Mutation.configureWebhooks',
+  'Mutation.repairSync',
+  'ConversationEvent.source',
+];
 
 describe('schema', () => {
   const schema = buildGatewaySchema();
