@@ -19,7 +19,8 @@ import { operationMetricsPlugin } from './graphql/operation-metrics.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { CallerAuth } from './http/caller-auth.js';
 import { handleGraphQL } from './http/graphql-handler.js';
-import { HttpError, sendJson } from './http/read-body.js';
+import { HttpError } from './errors.js';
+import { sendJson } from './http/read-body.js';
 import { buildGatewaySchema } from './schema.js';
 
 export interface Gateway {

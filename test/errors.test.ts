@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { errorFromDixa } from '../src/errors.js';
 import { retryAfterSeconds } from '../src/datasources/dixa/transport.js';
 import { isTransient, mayHaveBeenStored } from '../src/datasources/dixa/retry-policy.js';
-import { UpstreamError, UpstreamTimeoutError } from '../src/errors.js';
+import { CircuitOpenError, DuplicateExternalIdError, UnreadableAnswerError, UpstreamTimeoutError } from '../src/errors.js';
 
 describe('errorFromDixa', () => {
   const map = (status: number, message?: string) => errorFromDixa({ status, message, operation: 'read conversation 7', retryAfterSeconds: 3 });
@@ -19,6 +19,11 @@ describe('errorFromDixa', () => {
     for (const status of [500, 502, 503, 504, 418]) expect(map(status)).toMatchObject({ code: 'UPSTREAM_ERROR', extensions: { dixaStatus: status } });
   });
 
+  it('recognises Dixa\'s duplicate externalId once, where the answer is read', () => {
+    expect(map(400, 'Duplicate externalId abc')).toBeInstanceOf(DuplicateExternalIdError);
+    expect(map(400, 'Queue does not exist')).not.toBeInstanceOf(DuplicateExternalIdError);
+  });
+
   it('marks only 429 and 5xx (and timeouts and resets) as worth repeating', () => {
     expect([400, 401, 403, 404, 409, 429, 500, 502, 503, 504].filter((s) => isTransient(map(s)))).toEqual([429, 500, 502, 503, 504]);
   });
@@ -28,9 +33,9 @@ describe('mayHaveBeenStored', () => {
   it('is true where a write may have landed, false where Dixa or the gateway refused it', () => {
     const status = (s: number) => errorFromDixa({ status: s, message: undefined, operation: 'add a message' });
     expect([400, 401, 403, 409, 429, 500, 502, 503, 504].filter((s) => mayHaveBeenStored(status(s)))).toEqual([500, 502, 503, 504]);
-    expect(mayHaveBeenStored(new UpstreamError('add a message', 'the answer was not readable JSON', { dixaStatus: 200 }))).toBe(true);
+    expect(mayHaveBeenStored(new UnreadableAnswerError('add a message', 200))).toBe(true);
     expect(mayHaveBeenStored(new UpstreamTimeoutError('add a message'))).toBe(true);
-    expect(mayHaveBeenStored(new UpstreamError('add a message', 'paused', { circuit: 'open' }))).toBe(false);
+    expect(mayHaveBeenStored(new CircuitOpenError('add a message', 'Dixa has failed 8 times in a row', 5))).toBe(false);
     expect(mayHaveBeenStored(new Error('boom'))).toBe(false);
   });
 });

@@ -4,7 +4,8 @@
 // nothing, so Dixa's retries are harmless. The secret and the signature never reach a log.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { HttpError, readRawBody, sendJson } from '../http/read-body.js';
+import { HttpError } from '../errors.js';
+import { readRawBody, sendJson } from '../http/read-body.js';
 import type { CacheRefresher } from './cache-refresh.js';
 import type { EventBus } from './event-bus.js';
 import { encodeEventCursor, type EventLog } from './event-log.js';

@@ -1,16 +1,7 @@
 // Reads a request body with a size bound, as raw bytes (webhook signatures need them) or
 // as JSON. Oversized and malformed bodies become HttpError with a 4xx status.
 import type { IncomingMessage } from 'node:http';
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code = 'BAD_REQUEST',
-  ) {
-    super(message);
-  }
-}
+import { HttpError } from '../errors.js';
 
 export async function readRawBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);

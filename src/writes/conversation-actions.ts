@@ -4,7 +4,7 @@
 // with the refreshed record read back through the loaders.
 import type { GatewayContext } from '../context.js';
 import type { DixaConversation, DixaNote } from '../datasources/dixa/types.js';
-import { BadUserInputError, GatewayError, NotFoundError } from '../errors.js';
+import { BadUserInputError, DixaRefusedError, NotFoundError } from '../errors.js';
 import { requireAgent, type ResolvedAgent } from './agents.js';
 import { forget } from './cache-refresh.js';
 import { assertActive, requireTag } from './tags.js';
@@ -55,7 +55,7 @@ export async function assignConversation(ctx: GatewayContext, id: number, agentI
   try {
     await ctx.dixa.client.claimConversation(id, agentId, force);
   } catch (error) {
-    if (error instanceof GatewayError && error.extensions.dixaStatus === 409) {
+    if (error instanceof DixaRefusedError && error.status === 409) {
       throw new BadUserInputError(`Conversation ${id} is assigned to another agent; pass force: true to take it over.`, { argument: 'force', dixaStatus: 409 });
     }
     throw error;

@@ -7,7 +7,7 @@ import type { DixaEndUserInput } from '../datasources/dixa/types.js';
 import { NotFoundError } from '../errors.js';
 import { forgetEndUserByEmail, rememberEndUser } from './cache-refresh.js';
 import type { CustomerSpec } from './escalation-input.js';
-import { isAmbiguous } from './exactly-once.js';
+import { mayHaveBeenStored } from '../datasources/dixa/retry-policy.js';
 
 /** Only checks an id: for the reads-before-writes phase. */
 export async function assertCustomerExists(dixa: RequestDixa, spec: CustomerSpec): Promise<void> {
@@ -37,7 +37,7 @@ export async function findOrCreateCustomer(dixa: RequestDixa, spec: CustomerSpec
     return created.id.toLowerCase();
   } catch (error) {
     // It may exist now: the next attempt must look it up in Dixa, not in the cache.
-    if (isAmbiguous(error)) forgetEndUserByEmail(dixa, email);
+    if (mayHaveBeenStored(error)) forgetEndUserByEmail(dixa, email);
     throw error;
   }
 }

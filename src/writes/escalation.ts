@@ -13,7 +13,7 @@ import { requireAgent } from './agents.js';
 import { forget, forgetListings } from './cache-refresh.js';
 import { assertCustomerExists, findOrCreateCustomer } from './customer.js';
 import type { EscalationRequest } from './escalation-input.js';
-import { isAmbiguous } from './exactly-once.js';
+import { mayHaveBeenStored } from '../datasources/dixa/retry-policy.js';
 import { inputHash } from './idempotency-store.js';
 import { ensureTag } from './tags.js';
 
@@ -148,7 +148,7 @@ async function createOnce(dixa: RequestDixa, request: EscalationRequest, custome
     progress.createUncertain = false;
     return id;
   } catch (error) {
-    if (!isAmbiguous(error)) throw error;
+    if (!mayHaveBeenStored(error)) throw error;
     progress.createUncertain = true;
     const found = await findCreated(dixa, request, customerId, externalId).catch(() => undefined);
     if (found !== undefined) return found;
@@ -176,7 +176,7 @@ async function addNoteOnce(dixa: RequestDixa, id: number, request: EscalationReq
     await dixa.client.addNote(id, { message: note, ...(request.agent ? { agentId: request.agent.agentId } : {}) });
     progress.noteUncertain = false;
   } catch (error) {
-    if (!isAmbiguous(error)) throw error;
+    if (!mayHaveBeenStored(error)) throw error;
     progress.noteUncertain = true;
     if (await landed().catch(() => false)) return;
     throw error;

@@ -6,7 +6,7 @@
 import type { DixaClient } from '../datasources/dixa/client.js';
 import type { DixaAddedMessage, DixaMessage, DixaOutboundMessageInput } from '../datasources/dixa/types.js';
 import { mayHaveBeenStored } from '../datasources/dixa/retry-policy.js';
-import { GatewayError, UpstreamError } from '../errors.js';
+import { DuplicateExternalIdError, UpstreamError } from '../errors.js';
 
 /** Attempts in all: the first POST and at most two more after Dixa was checked. */
 const MAX_POSTS = 3;
@@ -19,16 +19,6 @@ export interface SentMessage {
   messages?: DixaMessage[];
 }
 
-/** The write path's name for the transport's verdict: a failure after which Dixa may hold the write. */
-export const isAmbiguous = mayHaveBeenStored;
-
-export function isDuplicateExternalId(error: unknown): boolean {
-  return (
-    error instanceof GatewayError &&
-    error.extensions.dixaStatus === 400 &&
-    /duplicate\s*externalid/i.test(error.message)
-  );
-}
 
 export async function sendMessageOnce(
   client: DixaClient,
@@ -40,7 +30,7 @@ export async function sendMessageOnce(
       const added = await client.addMessage(conversationId, message);
       return { messageId: added.messageId, added };
     } catch (error) {
-      if (isDuplicateExternalId(error)) {
+      if (error instanceof DuplicateExternalIdError) {
         const found = await lookFor(client, conversationId, message.externalId);
         if (found) return found;
         throw new UpstreamError(
@@ -50,7 +40,7 @@ export async function sendMessageOnce(
           { cause: error },
         );
       }
-      if (!isAmbiguous(error)) throw error;
+      if (!mayHaveBeenStored(error)) throw error;
       // If Dixa cannot be read either, the answer is unknown: report the original failure;
       // a retry with the same idempotencyKey checks again before sending.
       const found = await lookFor(client, conversationId, message.externalId).catch(() => {

@@ -2,7 +2,7 @@
 // (5xx, timeouts, resets — not 4xx, which are answers), calls fail fast for `cooldownMs`
 // instead of queueing behind a Dixa that is down. Then one trial call is let through
 // (half-open): success closes the circuit, failure opens it again.
-import { UpstreamError } from '../../errors.js';
+import { CircuitOpenError } from '../../errors.js';
 
 export interface CircuitBreakerOptions {
   threshold: number;
@@ -26,10 +26,7 @@ export class CircuitBreaker {
       return;
     }
     const retryAfterSeconds = state.kind === 'open' ? Math.ceil((state.until - now) / 1000) : 1;
-    throw new UpstreamError(operation, `Dixa has failed ${this.options.threshold} times in a row, so calls are paused for ${retryAfterSeconds} s`, {
-      retryAfterSeconds,
-      circuit: 'open',
-    });
+    throw new CircuitOpenError(operation, `Dixa has failed ${this.options.threshold} times in a row`, retryAfterSeconds);
   }
 
   succeeded(key: string): void {

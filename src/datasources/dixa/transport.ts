@@ -8,10 +8,10 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { ApiVersion } from '../../config.js';
-import { GatewayError, UpstreamError, UpstreamTimeoutError, errorFromDixa } from '../../errors.js';
+import { DixaRateLimitError, GatewayError, UnreadableAnswerError, UpstreamTimeoutError, UpstreamUnreachableError, errorFromDixa } from '../../errors.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
-import { backoffMs, isDixaRateLimit, isTransient, isUpstreamFailure, type RetryOptions } from './retry-policy.js';
+import { backoffMs, isDixaAnswer, isTransient, isUpstreamFailure, type RetryOptions } from './retry-policy.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -99,13 +99,13 @@ export class DixaTransport {
         return result;
       } catch (error) {
         if (isUpstreamFailure(error)) this.breaker.failed(key);
-        else if (error instanceof GatewayError && typeof error.extensions.dixaStatus === 'number') this.breaker.succeeded(key);
+        else if (isDixaAnswer(error)) this.breaker.succeeded(key);
         // Someone else spent this token's budget: everyone on it waits out Retry-After.
-        if (isDixaRateLimit(error)) this.limiter.pause(key, Number(error.extensions.retryAfterSeconds ?? 1));
+        if (error instanceof DixaRateLimitError) this.limiter.pause(key, error.retryAfterSeconds);
         if (attempt >= maxAttempts || !isTransient(error) || request.signal?.aborted) throw error;
-        const waitMs = isDixaRateLimit(error) ? 0 : backoffMs(attempt, this.options.retry);
+        const waitMs = error instanceof DixaRateLimitError ? 0 : backoffMs(attempt, this.options.retry);
         this.logger.warn(
-          { operation: request.operation, attempt, waitMs, code: (error as GatewayError).code, status: (error as GatewayError).extensions.dixaStatus },
+          { operation: request.operation, attempt, waitMs, code: (error as GatewayError).code, status: (error as GatewayError).dixaStatus },
           'retrying a Dixa call',
         );
         if (waitMs > 0) {
@@ -159,7 +159,7 @@ export class DixaTransport {
       try {
         return JSON.parse(text) as T;
       } catch (error) {
-        throw new UpstreamError(request.operation, 'the answer was not readable JSON', { dixaStatus: statusCode }, { cause: error });
+        throw new UnreadableAnswerError(request.operation, statusCode, { cause: error });
       }
     }
     if (statusCode === 404 && request.notFoundAsNull) return null;
@@ -180,7 +180,7 @@ export class DixaTransport {
     if (error instanceof undiciErrors.RequestAbortedError || (error as Error).name === 'AbortError') {
       return new UpstreamTimeoutError(request.operation, { cause: error });
     }
-    return new UpstreamError(request.operation, `the connection failed (${code || (error as Error).message})`, {}, { cause: error });
+    return new UpstreamUnreachableError(request.operation, code || (error as Error).message, { cause: error });
   }
 
   async close(): Promise<void> {
