@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../src/config.js';
-import { SharedCache } from '../src/datasources/dixa/shared-cache.js';
+import { DixaCache } from '../src/datasources/dixa/dixa-cache.js';
 import { signDixaWebhook } from '../src/demo/fake-dixa/webhooks.js';
 import { createGatewayEvents } from '../src/events/index.js';
 import { openSqliteEventLog } from '../src/events/sqlite-event-log.js';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const secret = randomBytes(32).toString('hex');
   const dataDir = mkdtempSync(join(tmpdir(), 'ingest-bench-'));
   const config = loadConfig({ DIXA_API_TOKEN: 'bench-token', DIXA_WEBHOOK_SECRET: secret, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-  const cache = new SharedCache(config.cache);
+  const cache = DixaCache.inMemory(config.cache);
   const events = createGatewayEvents(config, createLogger('silent'), cache);
   const server = createServer((req, res) => {
     events.handleWebhook(req, res, 'bench').catch((error: unknown) => {

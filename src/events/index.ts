@@ -3,13 +3,13 @@
 // retention sweep. server.ts owns one of these per gateway.
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
-import type { SharedCache } from '../datasources/dixa/shared-cache.js';
+import type { DixaCache } from '../datasources/dixa/dixa-cache.js';
 import type { PendingMessages } from '../datasources/dixa/pending-messages.js';
 import { tokenFingerprint } from '../datasources/dixa/token-fingerprint.js';
-import { createCacheRefresher } from './cache-refresh.js';
 import { EventBus } from './event-bus.js';
 import type { EventLog } from './event-log.js';
 import { openSqliteEventLog } from './sqlite-event-log.js';
+import { createWebhookCacheUpdates } from './webhook-cache-updates.js';
 import { createWebhookReceiver, type WebhookHandler } from './webhook-receiver.js';
 
 export type { EventFeed } from './event-stream.js';
@@ -29,27 +29,20 @@ export interface GatewayEventsOptions {
   now?: () => number;
   /** Another store in place of the SQLite file in DATA_DIR. */
   log?: EventLog;
-  /** Replies being sent: their webhooks keep the cached message list (see cache-refresh.ts). */
+  /** Replies being sent: their webhooks keep the cached message list (see webhook-cache-updates.ts). */
   pendingMessages?: PendingMessages;
 }
 
 export function createGatewayEvents(
   config: GatewayConfig,
   logger: Logger,
-  cache: SharedCache,
+  cache: DixaCache,
   options: GatewayEventsOptions = {},
 ): GatewayEvents {
   const log = options.log ?? openSqliteEventLog(config.dataDir);
   const bus = new EventBus();
-  // Webhooks come from the configured token's organization; demo mode sets the token late.
-  let fingerprint: { token: string; value: string } | undefined;
-  const scope = () => {
-    const token = config.dixa.token;
-    if (!token) return undefined;
-    if (fingerprint?.token !== token) fingerprint = { token, value: tokenFingerprint(token) };
-    return fingerprint.value;
-  };
-  const configured = scope();
+  // Webhooks come from the configured token's organization.
+  const configured = config.dixa.token ? tokenFingerprint(config.dixa.token) : undefined;
   if (config.webhookSecret && configured) cache.keepFresh(configured);
   const handleWebhook = createWebhookReceiver({
     secretHex: () => config.webhookSecret,
@@ -57,7 +50,7 @@ export function createGatewayEvents(
     maxBodyBytes: config.events.maxBodyBytes,
     log,
     bus,
-    refresher: createCacheRefresher(cache, scope, options.pendingMessages),
+    refresher: createWebhookCacheUpdates(cache, configured, options.pendingMessages),
     logger: logger.child({ component: 'webhooks' }),
     ...(options.now ? { now: options.now } : {}),
   });

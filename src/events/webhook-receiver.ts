@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { HttpError } from '../errors.js';
 import { readRawBody, sendJson } from '../http/read-body.js';
-import type { CacheRefresher } from './cache-refresh.js';
+import type { WebhookCacheUpdates } from './webhook-cache-updates.js';
 import type { EventBus } from './event-bus.js';
 import { encodeEventCursor, type EventLog } from './event-log.js';
 import { decodeWebhook } from './webhook-payload.js';
@@ -19,7 +19,7 @@ export interface WebhookReceiverOptions {
   maxBodyBytes: number;
   log: EventLog;
   bus: EventBus;
-  refresher: CacheRefresher;
+  refresher: WebhookCacheUpdates;
   logger: Logger;
   now?: () => number;
 }

@@ -2,7 +2,7 @@
 // (csid, UPPER_SNAKE channel/status, requester/assignee user objects) carries fewer facts
 // than GET /conversations/{id}; merged onto a cached record it overrides what it knows and
 // keeps the rest (custom attributes, language, e-mail addresses...).
-import type { WebhookConversation, WebhookData } from '../events/webhook-payload.js';
+import type { WebhookConversation, WebhookData } from '../datasources/dixa/webhook-types.js';
 import type {
   DixaConversation,
   DixaConversationMessage,

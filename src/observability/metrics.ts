@@ -1,7 +1,7 @@
 // Prometheus metrics (prom-client), served on GET /metrics. Labels are low-cardinality
 // and never carry a token, key or id: Dixa paths are reduced to their route shape.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SharedCache } from '../datasources/dixa/shared-cache.js';
+import type { DixaCache } from '../datasources/dixa/dixa-cache.js';
 
 /** `/v1/conversations/12/tags/<uuid>` -> `/conversations/:id/tags/:uuid` (query dropped). */
 export function routeShape(path: string): string {
@@ -63,7 +63,7 @@ export class GatewayMetrics {
   }
 
   /** Cache figures are read when scraped, not counted twice. */
-  watchCache(cache: SharedCache): void {
+  watchCache(cache: DixaCache): void {
     const stat = (name: string, help: string, read: () => number) =>
       new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
     stat('gateway_cache_hits', 'Shared-cache hits since start.', () => cache.stats.hits);

@@ -8,7 +8,7 @@ import { tokenFingerprint } from '../datasources/dixa/token-fingerprint.js';
 import { BadUserInputError, ErrorCode, GatewayError } from '../errors.js';
 import { decodeEventCursor, encodeEventCursor, type StoredEvent } from '../events/event-log.js';
 import { streamEvents, type EventFeed } from '../events/event-stream.js';
-import type { WebhookEnvelope } from '../events/webhook-payload.js';
+import type { WebhookEnvelope } from '../datasources/dixa/webhook-types.js';
 import { eventTypeFromWebhook } from '../mapping/vocabulary.js';
 import { messageFromWebhook } from '../mapping/webhook-conversation.js';
 import { parseConversationId } from '../validation/ids.js';

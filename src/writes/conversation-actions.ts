@@ -6,7 +6,6 @@ import type { GatewayContext } from '../context.js';
 import type { DixaConversation, DixaNote } from '../datasources/dixa/types.js';
 import { BadUserInputError, DixaRefusedError, NotFoundError } from '../errors.js';
 import { requireAgent, type ResolvedAgent } from './agents.js';
-import { forget } from './cache-refresh.js';
 import { assertActive, requireTag } from './tags.js';
 
 async function existing(ctx: GatewayContext, id: number, argument = 'id'): Promise<DixaConversation> {
@@ -17,7 +16,7 @@ async function existing(ctx: GatewayContext, id: number, argument = 'id'): Promi
 
 /** After a state or assignment change: the conversation record as Dixa now has it. */
 async function refreshed(ctx: GatewayContext, id: number): Promise<DixaConversation> {
-  forget(ctx.dixa, 'conversation', id);
+  ctx.dixa.changes.conversationPartsChanged(id, ['conversation']);
   return existing(ctx, id);
 }
 
@@ -28,7 +27,7 @@ async function checkAgent(ctx: GatewayContext, agent: ResolvedAgent | undefined)
 export async function addNote(ctx: GatewayContext, id: number, message: string, agent: ResolvedAgent | undefined): Promise<DixaNote> {
   await Promise.all([existing(ctx, id, 'conversationId'), checkAgent(ctx, agent)]);
   const note = await ctx.dixa.client.addNote(id, { message, ...(agent ? { agentId: agent.agentId } : {}) });
-  forget(ctx.dixa, 'notes', id);
+  ctx.dixa.changes.conversationPartsChanged(id, ['notes']);
   return note;
 }
 
@@ -73,13 +72,13 @@ export async function transferConversation(ctx: GatewayContext, id: number, queu
 export async function tagConversation(ctx: GatewayContext, id: number, name: string): Promise<DixaConversation> {
   const [conversation, tag] = await Promise.all([existing(ctx, id), requireTag(ctx.dixa, name)]);
   await ctx.dixa.client.tagConversation(id, assertActive(tag).id);
-  forget(ctx.dixa, 'conversationTags', id);
+  ctx.dixa.changes.conversationPartsChanged(id, ['conversationTags']);
   return conversation;
 }
 
 export async function untagConversation(ctx: GatewayContext, id: number, name: string): Promise<DixaConversation> {
   const [conversation, tag] = await Promise.all([existing(ctx, id), requireTag(ctx.dixa, name)]);
   await ctx.dixa.client.untagConversation(id, tag.id);
-  forget(ctx.dixa, 'conversationTags', id);
+  ctx.dixa.changes.conversationPartsChanged(id, ['conversationTags']);
   return conversation;
 }

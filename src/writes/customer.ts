@@ -5,7 +5,6 @@
 import type { RequestDixa } from '../datasources/dixa/index.js';
 import type { DixaEndUserInput } from '../datasources/dixa/types.js';
 import { NotFoundError } from '../errors.js';
-import { forgetEndUserByEmail, rememberEndUser } from './cache-refresh.js';
 import type { CustomerSpec } from './escalation-input.js';
 import { mayHaveBeenStored } from '../datasources/dixa/retry-policy.js';
 
@@ -22,8 +21,7 @@ export async function findOrCreateCustomer(dixa: RequestDixa, spec: CustomerSpec
     return spec.id;
   }
   const email = spec.email as string;
-  // A cached "nobody" may be stale; a cached user, or a fresh read, is trusted.
-  if (dixa.cache.get(dixa.fingerprint, 'endUserByEmail', email)?.value === null) forgetEndUserByEmail(dixa, email);
+  dixa.changes.endUserEmailMayBeTaken(email);
   const user = await dixa.loaders.endUserByEmail.load(email);
   if (user) return user.id.toLowerCase();
 
@@ -33,11 +31,11 @@ export async function findOrCreateCustomer(dixa: RequestDixa, spec: CustomerSpec
   if (spec.externalId) input.externalId = spec.externalId;
   try {
     const created = await dixa.client.createEndUser(input);
-    rememberEndUser(dixa, created);
+    dixa.changes.endUserSaved(created);
     return created.id.toLowerCase();
   } catch (error) {
     // It may exist now: the next attempt must look it up in Dixa, not in the cache.
-    if (mayHaveBeenStored(error)) forgetEndUserByEmail(dixa, email);
+    if (mayHaveBeenStored(error)) dixa.changes.endUserEmailChanged(email);
     throw error;
   }
 }

@@ -10,7 +10,6 @@ import type { DixaCreateConversationInput, DixaMessageInput } from '../datasourc
 import { GatewayError, NotFoundError } from '../errors.js';
 import { channelToRest } from '../mapping/vocabulary.js';
 import { requireAgent } from './agents.js';
-import { forget, forgetListings } from './cache-refresh.js';
 import { assertCustomerExists, findOrCreateCustomer } from './customer.js';
 import type { EscalationRequest } from './escalation-input.js';
 import { mayHaveBeenStored } from '../datasources/dixa/retry-policy.js';
@@ -69,7 +68,7 @@ async function escalate(ctx: GatewayContext, request: EscalationRequest, key: st
     progress.customerId ??= await step('customer', () => findOrCreateCustomer(dixa, request.customer));
     const customerId = progress.customerId;
     progress.conversationId = await step('createConversation', () => createOnce(dixa, request, customerId, key, progress));
-    forgetListings(dixa, customerId);
+    dixa.changes.conversationCreated(customerId);
   }
   const id = progress.conversationId;
 
@@ -98,7 +97,7 @@ async function escalate(ctx: GatewayContext, request: EscalationRequest, key: st
     progress.done.add('transfer');
   }
 
-  for (const part of ['conversation', 'messages', 'notes', 'conversationTags'] as const) forget(dixa, part, id);
+  dixa.changes.conversationPartsChanged(id, ['conversation', 'messages', 'notes', 'conversationTags']);
   return id;
 }
 

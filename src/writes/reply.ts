@@ -17,7 +17,6 @@ import { parseConversationId } from '../validation/ids.js';
 import { contentTypeOf, LIMITS, parseBody, parseIdempotencyKey, parseOptionalUuid } from '../validation/write-arguments.js';
 import { attributesForChannel } from '../mapping/message-attributes.js';
 import { assertReplyChannel, isEmailLike } from './access.js';
-import { forget, rememberMessages } from './cache-refresh.js';
 import { sendMessageOnce, type SentMessage } from './exactly-once.js';
 import { inputHash } from './idempotency-store.js';
 import { parseRecipients, resolveRecipients, type Recipient } from './recipients.js';
@@ -145,20 +144,18 @@ function refreshedMessage(
   };
   if (sent.messages) {
     const listed = sent.messages.map((m) => ({ ...m, conversationId: id }));
-    rememberMessages(dixa, id, listed);
+    dixa.changes.messagesRead(id, listed);
     return listed.find((m) => m.id === sent.messageId) ?? built;
   }
-  const cached = dixa.cache.get<DixaConversationMessage[]>(dixa.fingerprint, 'messages', id)?.value;
-  if (cached) rememberMessages(dixa, id, [...cached.filter((m) => m.id !== built.id), built]);
-  else forget(dixa, 'messages', id);
+  dixa.changes.messageAdded(id, built);
   return built;
 }
 
 /** The sent message as Dixa lists it (one read), or undefined when it is not listed yet. */
 async function readBackMessage(ctx: GatewayContext, conversationId: number, sent: SentMessage): Promise<DixaConversationMessage | undefined> {
   const { dixa } = ctx;
-  if (sent.messages) rememberMessages(dixa, conversationId, sent.messages.map((m) => ({ ...m, conversationId })));
-  else forget(dixa, 'messages', conversationId);
+  if (sent.messages) dixa.changes.messagesRead(conversationId, sent.messages.map((m) => ({ ...m, conversationId })));
+  else dixa.changes.conversationPartsChanged(conversationId, ['messages']);
   const messages = await dixa.loaders.messages.load(conversationId).catch(() => [] as DixaConversationMessage[]);
   return messages.find((m) => m.id === sent.messageId);
 }

@@ -4,7 +4,6 @@
 import type { RequestDixa } from '../datasources/dixa/index.js';
 import type { DixaTag } from '../datasources/dixa/types.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
-import { forgetTagCatalogue } from './cache-refresh.js';
 
 function byName(tags: DixaTag[], name: string): DixaTag | undefined {
   const wanted = name.toLowerCase();
@@ -16,7 +15,7 @@ function byName(tags: DixaTag[], name: string): DixaTag | undefined {
 export async function findTag(dixa: RequestDixa, name: string): Promise<DixaTag | undefined> {
   const cached = byName(await dixa.loaders.tags.load('all'), name);
   if (cached) return cached;
-  forgetTagCatalogue(dixa);
+  dixa.changes.directoryChanged('tags');
   return byName(await dixa.loaders.tags.load('all'), name);
 }
 
@@ -40,6 +39,6 @@ export async function ensureTag(dixa: RequestDixa, name: string, argument: strin
   const existing = byName(await dixa.loaders.tags.load('all'), name);
   if (existing && existing.state !== 'Inactive') return existing;
   const tag = await dixa.client.createTag(name);
-  forgetTagCatalogue(dixa);
+  dixa.changes.directoryChanged('tags');
   return assertActive(tag, argument);
 }

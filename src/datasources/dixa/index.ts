@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../../config.js';
 import { DixaClient } from './client.js';
 import { createLoaders, type DixaLoaders } from './loaders.js';
-import { SharedCache } from './shared-cache.js';
+import { RequestCacheChanges } from './cache-changes.js';
+import { DixaCache } from './dixa-cache.js';
 import { tokenFingerprint } from './token-fingerprint.js';
 import { DixaTransport, type TransportOptions } from './transport.js';
 import { IdempotencyStore } from '../../writes/idempotency-store.js';
@@ -14,8 +15,8 @@ export interface RequestDixa {
   client: DixaClient;
   loaders: DixaLoaders;
   fingerprint: string;
-  /** The shared cache, for writes to invalidate (scope = fingerprint). */
-  cache: SharedCache;
+  /** What this request's writes changed, told to the cache (and to these loaders). */
+  changes: RequestCacheChanges;
   /** Process-wide record of idempotency keys (scope = fingerprint). */
   idempotency: IdempotencyStore;
   /** Messages being sent, so their webhooks do not drop the list they are written into. */
@@ -24,7 +25,7 @@ export interface RequestDixa {
 
 export class DixaDataSource {
   readonly transport: DixaTransport;
-  readonly cache: SharedCache;
+  readonly cache: DixaCache;
   readonly idempotency: IdempotencyStore;
   readonly pendingMessages = new PendingMessages();
 
@@ -42,7 +43,7 @@ export class DixaDataSource {
       logger: logger.child({ component: 'dixa' }),
       ...hooks,
     });
-    this.cache = new SharedCache(config.cache);
+    this.cache = DixaCache.inMemory(config.cache);
     this.idempotency = new IdempotencyStore(config.idempotency);
   }
 
@@ -50,11 +51,12 @@ export class DixaDataSource {
   forRequest(token: string, signal?: AbortSignal): RequestDixa {
     const credentials = { token: token.trim(), fingerprint: tokenFingerprint(token) };
     const client = new DixaClient(this.transport, credentials, signal);
+    const loaders = createLoaders(client, this.cache);
     return {
       client,
-      loaders: createLoaders(client, this.cache),
+      loaders,
       fingerprint: credentials.fingerprint,
-      cache: this.cache,
+      changes: new RequestCacheChanges(this.cache, credentials.fingerprint, loaders),
       idempotency: this.idempotency,
       pendingMessages: this.pendingMessages,
     };

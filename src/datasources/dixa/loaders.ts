@@ -6,8 +6,7 @@
 import DataLoader from 'dataloader';
 import type { DixaClient, Page, PageRequest } from './client.js';
 import { isPartial } from './partial-records.js';
-import type { SharedCache } from './shared-cache.js';
-import type { CacheKind } from '../../config.js';
+import { cacheRefs, type CacheRef, type CustomerConversationsKey, type DixaCache, type SearchPageKey } from './dixa-cache.js';
 import type {
   DixaAgent,
   DixaConversation,
@@ -22,15 +21,7 @@ import type {
   DixaTag,
 } from './types.js';
 
-export interface SearchPageKey {
-  body: DixaSearchRequest;
-  page: PageRequest;
-}
-
-export interface CustomerConversationsKey {
-  customerId: string;
-  page: PageRequest;
-}
+export type { CustomerConversationsKey, SearchPageKey } from './dixa-cache.js';
 
 export interface DixaLoaders {
   conversation: GatewayLoader<number, DixaConversation | null>;
@@ -114,70 +105,79 @@ function withConversationId(conversationId: number, messages: DixaMessage[] | nu
   return (messages ?? []).map((message) => ({ ...message, conversationId }));
 }
 
-const searchKey = ({ body, page }: SearchPageKey): string => JSON.stringify([body, page.pageLimit, page.pageKey ?? null]);
-/** What every cached page of one customer's conversations starts with (`["<uuid>"`). */
-export const customerConversationsPrefix = (customerId: string): string => JSON.stringify([customerId.toLowerCase()]).slice(0, -1);
+/** The DataLoader key of a listing page: the id of its cache entry. */
+const searchKey = (key: SearchPageKey): string => cacheRefs.searchPage(key).id;
+const customerConversationsKey = (key: CustomerConversationsKey): string => cacheRefs.customerConversations(key).id;
 
-const customerConversationsKey = ({ customerId, page }: CustomerConversationsKey): string =>
-  JSON.stringify([customerId, page.pageLimit, page.pageKey ?? null]);
-
-export function createLoaders(client: DixaClient, cache: SharedCache): DixaLoaders {
+export function createLoaders(client: DixaClient, cache: DixaCache): DixaLoaders {
   const scope = client.fingerprint;
-  const peek =
-    <V>(kind: CacheKind) =>
-    (id: string | number) =>
-      cache.peek<V>(scope, kind, id);
+  const lookup =
+    <K, V>(ref: (key: K) => CacheRef) =>
+    (key: K) =>
+      cache.lookup<V>(scope, ref(key));
+  const cached = <K, V>(ref: (key: K) => CacheRef, load: (key: K) => Promise<V>) => (key: K) => cache.getOrLoad(scope, ref(key), () => load(key));
 
-  const agents = singleLoader((_: 'all') => cache.getOrLoad(scope, 'agents', 'all', () => client.listAgents()), peek<DixaAgent[]>('agents'));
-  const queues = singleLoader((_: 'all') => cache.getOrLoad(scope, 'queues', 'all', () => client.listQueues()), peek<DixaQueue[]>('queues'));
-  const tags = singleLoader((_: 'all') => cache.getOrLoad(scope, 'tags', 'all', () => client.listTags()), peek<DixaTag[]>('tags'));
+  const agents = singleLoader(cached(() => cacheRefs.directory('agents'), () => client.listAgents()), lookup<'all', DixaAgent[]>(() => cacheRefs.directory('agents')));
+  const queues = singleLoader(cached(() => cacheRefs.directory('queues'), () => client.listQueues()), lookup<'all', DixaQueue[]>(() => cacheRefs.directory('queues')));
+  const tags = singleLoader(cached(() => cacheRefs.directory('tags'), () => client.listTags()), lookup<'all', DixaTag[]>(() => cacheRefs.directory('tags')));
   const listed = <T extends { id: string }>(kind: 'agents' | 'queues', id: string): { found: T | undefined } | undefined => {
-    const list = cache.peek<T[]>(scope, kind, 'all');
+    const list = cache.lookup<T[]>(scope, cacheRefs.directory(kind));
     return list && { found: indexById(list.value).get(id) };
   };
 
   return {
-    conversation: singleLoader((id: number) => cache.getOrLoad(scope, 'conversation', id, () => client.getConversation(id)), peek('conversation')),
+    conversation: singleLoader(cached(cacheRefs.conversation, (id) => client.getConversation(id)), lookup(cacheRefs.conversation)),
     conversationDetails: singleLoader(
       (id: number) => {
-        const cached = cache.get<DixaConversation | null>(scope, 'conversation', id);
-        if (cached?.value && isPartial(cached.value)) cache.delete(scope, 'conversation', id);
-        return cache.getOrLoad(scope, 'conversation', id, () => client.getConversation(id));
+        const hit = cache.peek<DixaConversation | null>(scope, cacheRefs.conversation(id));
+        if (hit?.value && isPartial(hit.value)) cache.conversationChanged(scope, id);
+        return cache.getOrLoad(scope, cacheRefs.conversation(id), () => client.getConversation(id));
       },
       (id) => {
-        const hit = cache.peek<DixaConversation | null>(scope, 'conversation', id);
+        const hit = cache.lookup<DixaConversation | null>(scope, cacheRefs.conversation(id));
         return hit && !(hit.value && isPartial(hit.value)) ? hit : undefined;
       },
     ),
     messages: singleLoader(
-      (id: number) => cache.getOrLoad(scope, 'messages', id, async () => withConversationId(id, await client.listMessages(id))),
-      peek('messages'),
+      cached(
+        (id: number) => cacheRefs.part('messages', id),
+        async (id) => withConversationId(id, await client.listMessages(id)),
+      ),
+      lookup((id: number) => cacheRefs.part('messages', id)),
     ),
-    notes: singleLoader((id: number) => cache.getOrLoad(scope, 'notes', id, async () => (await client.listNotes(id)) ?? []), peek('notes')),
+    notes: singleLoader(
+      cached(
+        (id: number) => cacheRefs.part('notes', id),
+        async (id) => (await client.listNotes(id)) ?? [],
+      ),
+      lookup((id: number) => cacheRefs.part('notes', id)),
+    ),
     conversationTags: singleLoader(
-      (id: number) => cache.getOrLoad(scope, 'conversationTags', id, async () => (await client.listConversationTags(id)) ?? []),
-      peek('conversationTags'),
+      cached(
+        (id: number) => cacheRefs.part('conversationTags', id),
+        async (id) => (await client.listConversationTags(id)) ?? [],
+      ),
+      lookup((id: number) => cacheRefs.part('conversationTags', id)),
     ),
-    endUser: singleLoader((id: string) => cache.getOrLoad(scope, 'endUser', id, () => client.getEndUser(id)), peek('endUser')),
+    endUser: singleLoader(cached(cacheRefs.endUser, (id) => client.getEndUser(id)), lookup(cacheRefs.endUser)),
     endUserByEmail: singleLoader(
-      (email: string) =>
-        cache.getOrLoad(scope, 'endUserByEmail', email, async () => {
-          const users = await client.findEndUsersByEmail(email);
-          return users.find((user) => user.email?.toLowerCase() === email) ?? users[0] ?? null;
-        }),
-      peek('endUserByEmail'),
+      cached(cacheRefs.endUserByEmail, async (email) => {
+        const users = await client.findEndUsersByEmail(email);
+        return users.find((user) => user.email?.toLowerCase() === email) ?? users[0] ?? null;
+      }),
+      lookup(cacheRefs.endUserByEmail),
     ),
     // The agent list is small and answers every id; an id it lacks (an agent added since
     // the list was cached) costs one direct read, itself cached.
     agent: singleLoader(
       async (id: string) => {
         const found = indexById(await agents.load('all')).get(id);
-        return found ?? cache.getOrLoad(scope, 'agent', id, () => client.getAgent(id));
+        return found ?? cache.getOrLoad(scope, cacheRefs.agent(id), () => client.getAgent(id));
       },
       (id) => {
         const inList = listed<DixaAgent>('agents', id);
         if (inList?.found) return { value: inList.found };
-        return inList ? cache.peek<DixaAgent | null>(scope, 'agent', id) : undefined;
+        return inList ? cache.lookup<DixaAgent | null>(scope, cacheRefs.agent(id)) : undefined;
       },
     ),
     queue: singleLoader(
@@ -190,21 +190,15 @@ export function createLoaders(client: DixaClient, cache: SharedCache): DixaLoade
     agents,
     queues,
     tags,
-    organization: singleLoader(
-      (_: 'current') => cache.getOrLoad(scope, 'organization', 'current', () => client.getOrganization()),
-      peek('organization'),
-    ),
+    organization: singleLoader(cached(cacheRefs.organization, () => client.getOrganization()), lookup(cacheRefs.organization)),
     searchPage: singleLoader(
-      (key: SearchPageKey) => cache.getOrLoad(scope, 'search', searchKey(key), () => client.searchConversations(key.body, key.page)),
-      (key) => cache.peek(scope, 'search', searchKey(key)),
+      cached(cacheRefs.searchPage, (key) => client.searchConversations(key.body, key.page)),
+      lookup(cacheRefs.searchPage),
       searchKey,
     ),
     customerConversations: singleLoader(
-      (key: CustomerConversationsKey) =>
-        cache.getOrLoad(scope, 'customerConversations', customerConversationsKey(key), () =>
-          client.listEndUserConversations(key.customerId, key.page),
-        ),
-      (key) => cache.peek(scope, 'customerConversations', customerConversationsKey(key)),
+      cached(cacheRefs.customerConversations, (key) => client.listEndUserConversations(key.customerId, key.page)),
+      lookup(cacheRefs.customerConversations),
       customerConversationsKey,
     ),
   };
