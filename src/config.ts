@@ -109,6 +109,8 @@ export interface GatewayConfig {
     /** Upstream failures in a row that open a token's circuit, and how long it stays open. */
     circuitThreshold: number;
     circuitCooldownMs: number;
+    /** The share of a token's rate budget background work may take (DIXA_BACKGROUND_SHARE). */
+    backgroundShare: number;
     tokenHeader: boolean;
     /** undici pool timeouts, in milliseconds. */
     connectTimeoutMs: number;
@@ -170,6 +172,18 @@ class EnvReader {
       return fallback;
     }
     return value as T;
+  }
+
+  /** A share strictly above 0, at most 1, e.g. 0.5. */
+  fraction(name: string, fallback: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d*\.?\d+$/.test(value) || !(n > 0 && n <= 1)) {
+      this.problems.push(`${name} must be a number above 0 and at most 1, e.g. 0.5; got "${value}".`);
+      return fallback;
+    }
+    return n;
   }
 
   bool(name: string, fallback: boolean): boolean {
@@ -303,6 +317,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       retryBaseDelayMs: reader.int('DIXA_RETRY_BASE_DELAY_MS', 200, 0, 60_000),
       circuitThreshold: reader.int('DIXA_CIRCUIT_THRESHOLD', 8, 1, 1000),
       circuitCooldownMs: reader.int('DIXA_CIRCUIT_COOLDOWN_MS', 10_000, 100, 600_000),
+      backgroundShare: reader.fraction('DIXA_BACKGROUND_SHARE', 0.5),
       tokenHeader: reader.bool('DIXA_TOKEN_HEADER', false),
       connectTimeoutMs: reader.int('DIXA_CONNECT_TIMEOUT_MS', 5_000, 1, 600_000),
       headersTimeoutMs: reader.int('DIXA_HEADERS_TIMEOUT_MS', 15_000, 1, 600_000),

@@ -37,7 +37,7 @@ export class DixaDataSource {
       connectTimeoutMs: config.dixa.connectTimeoutMs,
       headersTimeoutMs: config.dixa.headersTimeoutMs,
       bodyTimeoutMs: config.dixa.bodyTimeoutMs,
-      rateLimit: { ...config.dixa.rateLimit, maxWaitMs: config.dixa.rateLimitMaxWaitMs },
+      rateLimit: { ...config.dixa.rateLimit, maxWaitMs: config.dixa.rateLimitMaxWaitMs, backgroundShare: config.dixa.backgroundShare },
       retry: { maxAttempts: config.dixa.retryMaxAttempts, baseDelayMs: config.dixa.retryBaseDelayMs, maxDelayMs: 5_000 },
       circuit: { threshold: config.dixa.circuitThreshold, cooldownMs: config.dixa.circuitCooldownMs },
       logger: logger.child({ component: 'dixa' }),

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { ApiVersion } from '../../config.js';
 import { DixaRateLimitError, GatewayError, UnreadableAnswerError, UpstreamTimeoutError, UpstreamUnreachableError, errorFromDixa } from '../../errors.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
-import { RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
+import { RateLimiter, type CallPriority, type Permit, type RateLimiterOptions } from './rate-limiter.js';
 import { backoffMs, isDixaAnswer, isTransient, isUpstreamFailure, type RetryOptions } from './retry-policy.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -30,7 +30,9 @@ export interface DixaRequest {
    * (reads and idempotent actions), POST and PATCH no. Searches (POST) are reads: true.
    */
   idempotent?: boolean;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** Who waits for the answer: default `interactive` for reads, `write` for the rest. */
+  priority?: CallPriority;
 }
 
 export interface TransportOptions {
@@ -65,7 +67,8 @@ export class DixaTransport {
   readonly breaker: CircuitBreaker;
 
   constructor(private readonly options: TransportOptions) {
-    this.limiter = new RateLimiter(options.rateLimit);
+    // A call takes its rate slot only when one of the pool's connections is free to send it.
+    this.limiter = new RateLimiter({ maxInFlight: options.connections, ...options.rateLimit });
     this.breaker = new CircuitBreaker(options.circuit);
     const url = new URL(options.apiUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
@@ -90,16 +93,24 @@ export class DixaTransport {
     const key = credentials.fingerprint;
     const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'PUT' || request.method === 'DELETE');
     const maxAttempts = idempotent ? this.options.retry.maxAttempts : 1;
+    const priority = request.priority ?? (request.method === 'GET' || idempotent && request.method === 'POST' ? 'interactive' : 'write');
     for (let attempt = 1; ; attempt++) {
-      this.breaker.check(key, request.operation);
-      await this.limiter.acquire(key, request.signal);
+      const ticket = this.breaker.admit(key, request.operation);
+      let permit: Permit;
       try {
-        const result = await this.attempt<T>(request, credentials);
-        this.breaker.succeeded(key);
+        permit = await this.limiter.acquire(key, { priority, signal: request.signal });
+      } catch (error) {
+        this.breaker.abandoned(key, ticket);
+        throw error;
+      }
+      try {
+        const result = await this.attempt<T>(request, credentials).finally(() => permit.release());
+        this.breaker.succeeded(key, ticket);
         return result;
       } catch (error) {
-        if (isUpstreamFailure(error)) this.breaker.failed(key);
-        else if (isDixaAnswer(error)) this.breaker.succeeded(key);
+        if (isUpstreamFailure(error)) this.breaker.failed(key, ticket);
+        else if (isDixaAnswer(error)) this.breaker.succeeded(key, ticket);
+        else this.breaker.abandoned(key, ticket);
         // Someone else spent this token's budget: everyone on it waits out Retry-After.
         if (error instanceof DixaRateLimitError) this.limiter.pause(key, error.retryAfterSeconds);
         if (attempt >= maxAttempts || !isTransient(error) || request.signal?.aborted) throw error;
