@@ -21,6 +21,9 @@ import { CallerAuth } from './http/caller-auth.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { HttpError, sendJson } from './http/read-body.js';
 import { buildGatewaySchema } from './schema.js';
+import type { IdempotencyStore } from './writes/idempotency-store.js';
+import { IdempotentWrites } from './writes/idempotent-writes.js';
+import { openSqliteIdempotencyStore } from './writes/sqlite-idempotency-store.js';
 
 export interface Gateway {
   server: Server;
@@ -44,6 +47,8 @@ export interface GatewayOptions {
   authorizeSubscription?: SubscriptionAuthorizer;
   /** Clock for webhook signature freshness. */
   now?: () => number;
+  /** Another store for idempotency records in place of the SQLite file in DATA_DIR. */
+  idempotencyStore?: IdempotencyStore;
 }
 
 export async function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
@@ -58,7 +63,13 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   const metrics = new GatewayMetrics();
   const apollo = createApolloServer(schema, config, [operationMetricsPlugin(metrics)]);
   await apollo.start();
-  const datasource = new DixaDataSource(config, logger, { onCall: (method, path, status, seconds) => metrics.dixaCall(method, path, status, seconds) });
+  const idempotencyStore = options.idempotencyStore ?? openSqliteIdempotencyStore(config.dataDir, config.idempotency);
+  const datasource = new DixaDataSource(
+    config,
+    logger,
+    { onCall: (method, path, status, seconds) => metrics.dixaCall(method, path, status, seconds) },
+    new IdempotentWrites(idempotencyStore, logger.child({ component: 'idempotency' })),
+  );
   metrics.watchCache(datasource.cache);
   const events = createGatewayEvents(config, logger, datasource.cache, {
     pendingMessages: datasource.pendingMessages,
@@ -175,6 +186,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       await closed;
       await apollo.stop();
       await datasource.close();
+      await idempotencyStore.close();
       await events.close();
     },
   };
