@@ -1,9 +1,13 @@
 // Idempotency keys keep their promise across restarts, crashes and tenant churn (issue 11
 // items 5 and 6), against the fake Dixa over real HTTP. The records live in SQLite under
-// DATA_DIR; a "killed" gateway is simulated in-process: the step's request reaches Dixa
-// and is stored, the answer never comes, and the gateway stops without recording anything
-// more (its store handle is closed first, as a dead process's would be), then a new
-// gateway instance on the same DATA_DIR takes the retry.
+// DATA_DIR. A gateway "killed" at each step is simulated in-process: the step's request
+// reaches Dixa and is stored, the answer never comes, and the gateway stops without
+// recording anything more (its store handle is closed first, as a dead process's would
+// be), then a new gateway instance on the same DATA_DIR takes the retry. One test kills a
+// real gateway process (src/main.ts in a child node) with SIGKILL.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ATTRIBUTE_ORDER_NUMBER, SUPPORT_EMAIL, activeTags, findConversation, seedWorld, type FakeWorld, type RecordedRequest } from '../src/demo/fake-dixa/index.js';
 import type { FaultRule } from '../src/demo/fake-dixa/faults.js';
@@ -202,4 +206,65 @@ describe('tenant churn', () => {
     expect(creates()).toHaveLength(1);
     expect(conversationsOf(emailOf(input))).toHaveLength(1);
   });
+});
+
+/** The gateway's URL, from its "gateway listening" log line. */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+)\/graphql","msg":"gateway listening"/.exec(buffered);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the gateway process exited (${code}) before listening`)));
+  });
+}
+
+describe('a real kill -9', () => {
+  it('the gateway process is SIGKILLed while Dixa holds the new conversation unanswered: the retry on a new instance creates none', async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const child = spawn(process.execPath, ['--import', './test/support/register-ts.mjs', 'src/main.ts'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        ...ENV,
+        DIXA_API_TOKEN: TOKEN,
+        DIXA_API_URL: h.fake.url,
+        DATA_DIR: h.config.dataDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        DIXA_RATE_LIMIT: '1000/100',
+        DIXA_HEADERS_TIMEOUT_MS: '60000',
+      },
+    });
+    try {
+      const url = await listeningUrl(child);
+      const input = escalation();
+      h.fake.faults.add({ method: 'POST', path: '/conversations', hang: true });
+      const inFlight = fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: CREATE, variables: { input } }),
+      }).catch(() => undefined);
+      await vi.waitFor(() => expect(creates()).toHaveLength(1), { timeout: 10_000, interval: 10 });
+      expect(conversationsOf(emailOf(input))).toHaveLength(1);
+
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      await inFlight;
+
+      const resumed = await h.gql(CREATE, { input });
+      expect(resumed.errors).toBeUndefined();
+      const got = resumed.data!.createConversation.conversation;
+      expect(conversationsOf(emailOf(input)).map((c) => String(c.id))).toEqual([got.id]);
+      expect(creates()).toHaveLength(1);
+      expect(got.notes).toEqual([{ message: input.note }]);
+      expect(got.queue).toEqual({ id: QUEUE });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
