@@ -22,6 +22,9 @@ import { handleGraphQL } from './http/graphql-handler.js';
 import { HttpError } from './errors.js';
 import { sendJson } from './http/read-body.js';
 import { buildGatewaySchema } from './schema.js';
+import type { IdempotencyStore } from './writes/idempotency-store.js';
+import { IdempotentWrites } from './writes/idempotent-writes.js';
+import { openSqliteIdempotencyStore } from './writes/sqlite-idempotency-store.js';
 
 export interface Gateway {
   server: Server;
@@ -45,6 +48,8 @@ export interface GatewayOptions {
   authorizeSubscription?: SubscriptionAuthorizer;
   /** Clock for webhook signature freshness. */
   now?: () => number;
+  /** Another store for idempotency records in place of the SQLite file in DATA_DIR. */
+  idempotencyStore?: IdempotencyStore;
 }
 
 export async function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
@@ -59,7 +64,13 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   const metrics = new GatewayMetrics();
   const apollo = createApolloServer(schema, config, [operationMetricsPlugin(metrics)]);
   await apollo.start();
-  const datasource = new DixaDataSource(config, logger, { onCall: (method, path, status, seconds) => metrics.dixaCall(method, path, status, seconds) });
+  const idempotencyStore = options.idempotencyStore ?? openSqliteIdempotencyStore(config.dataDir, config.idempotency);
+  const datasource = new DixaDataSource(
+    config,
+    logger,
+    { onCall: (method, path, status, seconds) => metrics.dixaCall(method, path, status, seconds) },
+    new IdempotentWrites(idempotencyStore, logger.child({ component: 'idempotency' })),
+  );
   metrics.watchCache(datasource.cache);
   const events = createGatewayEvents(config, logger, datasource.cache, {
     pendingMessages: datasource.pendingMessages,
@@ -176,6 +187,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       await closed;
       await apollo.stop();
       await datasource.close();
+      await idempotencyStore.close();
       await events.close();
     },
   };

@@ -15,7 +15,8 @@ export async function assertCustomerExists(dixa: RequestDixa, spec: CustomerSpec
   if (!user) throw new NotFoundError(`Dixa has no customer (end user) ${spec.id} (customer.id).`, { argument: 'customer.id' });
 }
 
-export async function findOrCreateCustomer(dixa: RequestDixa, spec: CustomerSpec): Promise<string> {
+/** `beforeCreate` runs right before the end user is created (the escalation records its progress there). */
+export async function findOrCreateCustomer(dixa: RequestDixa, spec: CustomerSpec, beforeCreate?: () => Promise<void>): Promise<string> {
   if (spec.id) {
     await assertCustomerExists(dixa, spec);
     return spec.id;
@@ -29,6 +30,7 @@ export async function findOrCreateCustomer(dixa: RequestDixa, spec: CustomerSpec
   if (spec.displayName) input.displayName = spec.displayName;
   if (spec.phoneNumber) input.phoneNumber = spec.phoneNumber;
   if (spec.externalId) input.externalId = spec.externalId;
+  await beforeCreate?.();
   try {
     const created = await dixa.client.createEndUser(input);
     dixa.changes.endUserSaved(created);

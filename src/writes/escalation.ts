@@ -1,8 +1,9 @@
 // createConversation, the escalation: customer, then the conversation with its first
 // message, then note, tags, custom attributes and queue transfer. Progress is recorded in
-// the idempotency store as each step completes, so a call again with the same key resumes
-// the remaining steps on the same conversation and never creates a second one. A failed
-// step's error carries the conversationId and the failedStep.
+// the idempotency store (durable) before each POST and after each step, so a call again
+// with the same key, even after a crash or restart, resumes the remaining steps on the
+// same conversation and never creates a second one. A failed step's error carries the
+// conversationId and the failedStep.
 import { randomUUID } from 'node:crypto';
 import type { GatewayContext } from '../context.js';
 import type { RequestDixa } from '../datasources/dixa/index.js';
@@ -14,6 +15,7 @@ import { assertCustomerExists, findOrCreateCustomer } from './customer.js';
 import type { EscalationRequest } from './escalation-input.js';
 import { mayHaveBeenStored } from '../datasources/dixa/retry-policy.js';
 import { inputHash } from './idempotency-store.js';
+import type { Checkpoint } from './idempotent-writes.js';
 import { ensureTag } from './tags.js';
 
 export type EscalationStep = 'customer' | 'createConversation' | 'note' | 'tags' | 'customAttributes' | 'transfer';
@@ -21,11 +23,16 @@ export type EscalationStep = 'customer' | 'createConversation' | 'note' | 'tags'
 interface Progress {
   customerId?: string;
   conversationId?: number;
-  /** The create POST failed ambiguously: Dixa is searched before another one is sent. */
+  /**
+   * The create POST may have reached Dixa: it was about to be sent (recorded ahead, in case
+   * the process dies while it is out) or failed ambiguously. Dixa is searched before another
+   * one is sent.
+   */
   createUncertain: boolean;
   /** Likewise for the note POST (notes carry no externalId; the text is compared). */
   noteUncertain: boolean;
-  done: Set<EscalationStep>;
+  /** Steps after the create that are finished (a list: the progress is stored as JSON). */
+  done: EscalationStep[];
 }
 
 /** Candidates read when looking for a conversation whose create POST failed ambiguously. */
@@ -40,14 +47,14 @@ export async function createConversation(ctx: GatewayContext, request: Escalatio
     kind: 'createConversation',
     key,
     hash: inputHash(defining),
-    start: () => ({ createUncertain: false, noteUncertain: false, done: new Set() }),
-    work: (progress) => escalate(ctx, request, key, progress),
+    start: () => ({ createUncertain: false, noteUncertain: false, done: [] }),
+    work: (progress, checkpoint) => escalate(ctx, request, key, progress, checkpoint),
     // Kept only once Dixa may hold the conversation; before that a retry may change the input.
     keepOnFailure: (progress) => progress.conversationId !== undefined || progress.createUncertain,
   });
 }
 
-async function escalate(ctx: GatewayContext, request: EscalationRequest, key: string, progress: Progress): Promise<number> {
+async function escalate(ctx: GatewayContext, request: EscalationRequest, key: string, progress: Progress, checkpoint: Checkpoint): Promise<number> {
   const { dixa } = ctx;
   const step = async <T>(name: EscalationStep, run: () => Promise<T>): Promise<T> => {
     try {
@@ -57,7 +64,14 @@ async function escalate(ctx: GatewayContext, request: EscalationRequest, key: st
     }
   };
 
+  const finished = async (name: EscalationStep): Promise<void> => {
+    progress.done.push(name);
+    await checkpoint();
+  };
+
   // Reads first, so an unknown customer, agent or queue stops the escalation before any write.
+  // The record of the key is first written after a Dixa read for this token succeeded
+  // (the customer lookup at the latest), right before the first POST.
   await Promise.all([
     progress.customerId ? undefined : assertCustomerExists(dixa, request.customer),
     request.agent ? requireAgent(dixa.loaders, request.agent.agentId, request.agent.agentFromDefault) : undefined,
@@ -65,18 +79,19 @@ async function escalate(ctx: GatewayContext, request: EscalationRequest, key: st
   ]);
 
   if (progress.conversationId === undefined) {
-    progress.customerId ??= await step('customer', () => findOrCreateCustomer(dixa, request.customer));
+    progress.customerId ??= await step('customer', () => findOrCreateCustomer(dixa, request.customer, checkpoint));
     const customerId = progress.customerId;
-    progress.conversationId = await step('createConversation', () => createOnce(dixa, request, customerId, key, progress));
+    progress.conversationId = await step('createConversation', () => createOnce(dixa, request, customerId, key, progress, checkpoint));
+    await checkpoint();
     dixa.changes.conversationCreated(customerId);
   }
   const id = progress.conversationId;
 
-  if (request.note !== undefined && !progress.done.has('note')) {
-    await step('note', () => addNoteOnce(dixa, id, request, progress));
-    progress.done.add('note');
+  if (request.note !== undefined && !progress.done.includes('note')) {
+    await step('note', () => addNoteOnce(dixa, id, request, progress, checkpoint));
+    await finished('note');
   }
-  if (request.tags.length > 0 && !progress.done.has('tags')) {
+  if (request.tags.length > 0 && !progress.done.includes('tags')) {
     await step('tags', async () => {
       for (const [i, name] of request.tags.entries()) {
         const tag = await ensureTag(dixa, name, `tags[${i}]`);
@@ -84,17 +99,18 @@ async function escalate(ctx: GatewayContext, request: EscalationRequest, key: st
         await dixa.client.tagConversation(id, tag.id);
       }
     });
-    progress.done.add('tags');
+    await finished('tags');
   }
-  if (request.customAttributes && !progress.done.has('customAttributes')) {
+  if (request.customAttributes && !progress.done.includes('customAttributes')) {
     const values = request.customAttributes;
+    // Setting the same values again is harmless, so a resumed step simply sends them again.
     await step('customAttributes', () => dixa.client.patchConversationCustomAttributes(id, values));
-    progress.done.add('customAttributes');
+    await finished('customAttributes');
   }
-  if (request.queueId && !progress.done.has('transfer')) {
+  if (request.queueId && !progress.done.includes('transfer')) {
     const queueId = request.queueId;
     await step('transfer', () => dixa.client.transferToQueue(id, queueId));
-    progress.done.add('transfer');
+    await finished('transfer');
   }
 
   dixa.changes.conversationPartsChanged(id, ['conversation', 'messages', 'notes', 'conversationTags']);
@@ -137,21 +153,35 @@ function createBody(request: EscalationRequest, requesterId: string, externalId:
  * earlier attempt) the customer's recent conversations are searched for one whose first
  * message carries our externalId.
  */
-async function createOnce(dixa: RequestDixa, request: EscalationRequest, customerId: string, externalId: string, progress: Progress): Promise<number> {
+async function createOnce(
+  dixa: RequestDixa,
+  request: EscalationRequest,
+  customerId: string,
+  externalId: string,
+  progress: Progress,
+  checkpoint: Checkpoint,
+): Promise<number> {
   if (progress.createUncertain) {
     const found = await findCreated(dixa, request, customerId, externalId);
     if (found !== undefined) return found;
   }
+  // Recorded before the POST leaves: if the process dies before the answer, a resume searches first.
+  progress.createUncertain = true;
+  await checkpoint();
   try {
     const { id } = await dixa.client.createConversation(createBody(request, customerId, externalId));
     progress.createUncertain = false;
     return id;
   } catch (error) {
-    if (!mayHaveBeenStored(error)) throw error;
-    progress.createUncertain = true;
+    if (!mayHaveBeenStored(error)) {
+      // Dixa refused it: nothing was stored.
+      progress.createUncertain = false;
+      throw error;
+    }
     const found = await findCreated(dixa, request, customerId, externalId).catch(() => undefined);
-    if (found !== undefined) return found;
-    throw error;
+    if (found === undefined) throw error;
+    progress.createUncertain = false;
+    return found;
   }
 }
 
@@ -167,18 +197,26 @@ async function findCreated(dixa: RequestDixa, request: EscalationRequest, custom
 }
 
 /** POST notes once: after an ambiguous failure, a note with the same text means it landed. */
-async function addNoteOnce(dixa: RequestDixa, id: number, request: EscalationRequest, progress: Progress): Promise<void> {
+async function addNoteOnce(dixa: RequestDixa, id: number, request: EscalationRequest, progress: Progress, checkpoint: Checkpoint): Promise<void> {
   const note = request.note as string;
   const landed = async () => ((await dixa.client.listNotes(id)) ?? []).some((n) => n.message === note);
-  if (progress.noteUncertain && (await landed())) return;
+  if (progress.noteUncertain && (await landed())) {
+    progress.noteUncertain = false;
+    return;
+  }
+  // Recorded before the POST leaves, as for the create.
+  progress.noteUncertain = true;
+  await checkpoint();
   try {
     await dixa.client.addNote(id, { message: note, ...(request.agent ? { agentId: request.agent.agentId } : {}) });
     progress.noteUncertain = false;
   } catch (error) {
-    if (!mayHaveBeenStored(error)) throw error;
-    progress.noteUncertain = true;
-    if (await landed().catch(() => false)) return;
-    throw error;
+    if (!mayHaveBeenStored(error)) {
+      progress.noteUncertain = false;
+      throw error;
+    }
+    if (!(await landed().catch(() => false))) throw error;
+    progress.noteUncertain = false;
   }
 }
 

@@ -2,14 +2,18 @@
 // only after asking Dixa whether the first one landed: a POST that failed ambiguously
 // (timeout, reset, 5xx) may have been stored, so the conversation's messages are read
 // (bypassing the cache) and searched for our externalId. Found means sent. Dixa's own
-// 400 "Duplicate externalId" also means sent.
+// 400 "Duplicate externalId" also means sent. A 429 means Dixa stored nothing: the POST
+// is sent again once Retry-After has passed (the transport has paused the token's rate
+// limiter for it, and the request's deadline aborts that wait).
 import type { DixaClient } from '../datasources/dixa/client.js';
 import type { DixaAddedMessage, DixaMessage, DixaOutboundMessageInput } from '../datasources/dixa/types.js';
 import { mayHaveBeenStored } from '../datasources/dixa/retry-policy.js';
-import { DuplicateExternalIdError, UpstreamError } from '../errors.js';
+import { DixaRateLimitError, DuplicateExternalIdError, UpstreamError } from '../errors.js';
 
 /** Attempts in all: the first POST and at most two more after Dixa was checked. */
 const MAX_POSTS = 3;
+/** POSTs sent again after Dixa answered 429, on top of MAX_POSTS. */
+const MAX_RATE_LIMITED_RESENDS = 3;
 
 export interface SentMessage {
   messageId: string;
@@ -25,6 +29,7 @@ export async function sendMessageOnce(
   conversationId: number,
   message: DixaOutboundMessageInput & { externalId: string },
 ): Promise<SentMessage> {
+  let rateLimited = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       const added = await client.addMessage(conversationId, message);
@@ -39,6 +44,14 @@ export async function sendMessageOnce(
           {},
           { cause: error },
         );
+      }
+      if (error instanceof DixaRateLimitError && rateLimited < MAX_RATE_LIMITED_RESENDS) {
+        // Not counted against MAX_POSTS: nothing was stored. The limiter holds the next POST
+        // until Retry-After; one that would wait past DIXA_RATE_LIMIT_MAX_WAIT_MS is refused
+        // at once with RATE_LIMITED, and the request's deadline aborts the wait.
+        rateLimited++;
+        attempt--;
+        continue;
       }
       if (!mayHaveBeenStored(error)) throw error;
       // If Dixa cannot be read either, the answer is unknown: report the original failure;

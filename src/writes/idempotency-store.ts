@@ -1,104 +1,68 @@
 // The idempotency store: what became of each idempotencyKey, partitioned by token
-// fingerprint and bounded (keys per token, tokens, and a TTL of 24 h by default). It
-// holds a hash of the input (a repeat with another input is a conflict), the running
-// attempt (concurrent requests with one key share it, so Dixa sees one write), the
-// progress of a multi-step write (so a retry resumes it) and the final result.
+// fingerprint. A record holds a hash of the input (a repeat with another input is a
+// conflict), the progress of a multi-step write (so a retry, even after a restart,
+// resumes it) and the final result. Records expire `ttlMs` after their last save.
+// The methods are async so a shared store (Redis, for several replicas) fits behind the
+// same interface; the in-memory and SQLite stores answer at once.
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
-import { IdempotencyConflictError } from '../errors.js';
 
 export interface IdempotencyStoreOptions {
   ttlMs: number;
+  /** Records kept per token; a token's oldest record makes room, never another token's. */
   maxKeysPerToken: number;
-  maxTokens: number;
+  /** The clock records expire by (tests pass a fake one). */
+  now?: () => number;
 }
 
 export const DEFAULT_IDEMPOTENCY_OPTIONS: IdempotencyStoreOptions = {
   ttlMs: 24 * 60 * 60 * 1000,
   maxKeysPerToken: 10_000,
-  maxTokens: 1_000,
 };
 
 /** Which mutation a key belongs to: one key may name a reply and an escalation without clashing. */
 export type IdempotencyKind = 'reply' | 'createConversation';
 
-interface Slot {
-  hash: string;
-  /** Mutable record of the steps done so far; survives a failed attempt. */
-  progress: unknown;
-  pending?: Promise<unknown> | undefined;
-  done?: { value: unknown } | undefined;
-}
-
-export interface RunOptions<P, R> {
+/** One key of one token: the scope is the token's fingerprint, never the token. */
+export interface RecordRef {
   scope: string;
   kind: IdempotencyKind;
   key: string;
-  /** inputHash() of everything that defines the write, the key excluded. */
+}
+
+export interface IdempotencyRecord {
+  /** inputHash() of everything that defines the write. */
   hash: string;
-  /** The progress record a first attempt starts from. */
-  start: () => P;
-  /** The write itself; it updates `progress` as steps complete. */
-  work: (progress: P) => Promise<R>;
-  /**
-   * After a failure: keep the slot (its progress lets a retry resume) or forget it (a
-   * retry starts over, which is safe when Dixa itself dedupes, as with message externalIds).
-   */
-  keepOnFailure: boolean | ((progress: P) => boolean);
+  /** The write's own record of the steps done (JSON). */
+  progress: unknown;
+  /** Present once the write finished: its answer (JSON). */
+  result?: { value: unknown };
 }
 
-export class IdempotencyStore {
-  private readonly scopes: LRUCache<string, LRUCache<string, Slot>>;
+/** What claiming a key found: nothing (the record is now ours) or a record already there. */
+export type ClaimOutcome = { claimed: true } | { claimed: false; record: IdempotencyRecord };
 
-  constructor(private readonly options: IdempotencyStoreOptions = DEFAULT_IDEMPOTENCY_OPTIONS) {
-    this.scopes = new LRUCache({ max: options.maxTokens });
-  }
-
+export interface IdempotencyStore {
+  /** The live (unexpired) record of this key, if any. Creates nothing. */
+  get(ref: RecordRef): Promise<IdempotencyRecord | undefined>;
   /**
-   * The stored result for this key, else the attempt under way, else a new attempt. A key
-   * seen before with another input hash fails with IDEMPOTENCY_CONFLICT and runs nothing.
+   * Creates the record with its input hash and progress unless a live one exists, in one
+   * atomic step (a shared store also takes its lease here). Called only once Dixa has
+   * accepted the token, right before the write's first request to Dixa.
    */
-  run<P, R>(options: RunOptions<P, R>): Promise<R> {
-    const slots = this.slotsOf(options.scope);
-    const id = `${options.kind}:${options.key}`;
-    let slot = slots.get(id);
-    if (slot && slot.hash !== options.hash) return Promise.reject(new IdempotencyConflictError(options.key));
-    if (slot?.done) return Promise.resolve(slot.done.value as R);
-    if (slot?.pending) return slot.pending as Promise<R>;
-
-    if (!slot) {
-      slot = { hash: options.hash, progress: options.start() };
-      slots.set(id, slot);
-    }
-    const current = slot;
-    const pending = options.work(current.progress as P).then(
-      (value) => {
-        current.pending = undefined;
-        current.done = { value };
-        // Re-set so a result lives its full TTL from completion, not from the first attempt.
-        slots.set(id, current);
-        return value;
-      },
-      (error: unknown) => {
-        current.pending = undefined;
-        const keep = typeof options.keepOnFailure === 'function' ? options.keepOnFailure(current.progress as P) : options.keepOnFailure;
-        if (!keep && slots.get(id) === current) slots.delete(id);
-        throw error;
-      },
-    );
-    current.pending = pending;
-    return pending;
-  }
-
-  private slotsOf(scope: string): LRUCache<string, Slot> {
-    let slots = this.scopes.get(scope);
-    if (!slots) {
-      slots = new LRUCache<string, Slot>({ max: this.options.maxKeysPerToken, ttl: this.options.ttlMs, ttlAutopurge: false });
-      this.scopes.set(scope, slots);
-    }
-    return slots;
-  }
+  claim(ref: RecordRef, hash: string, progress: unknown): Promise<ClaimOutcome>;
+  /** Replaces the progress of a claimed record (and restarts its TTL). */
+  saveProgress(ref: RecordRef, progress: unknown): Promise<void>;
+  /** Records the result of a claimed record (its TTL runs from now). */
+  saveResult(ref: RecordRef, result: unknown): Promise<void>;
+  /** Forgets a record: the write failed before Dixa could hold anything of it. */
+  release(ref: RecordRef): Promise<void>;
+  /** Deletes expired records; answers how many. */
+  sweep(): Promise<number>;
+  close(): Promise<void>;
 }
+
+/** How often the stores delete expired records by themselves. */
+export const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
 /** SHA-256 of a canonical JSON rendering (object keys sorted), so equal inputs hash equal. */
 export function inputHash(value: unknown): string {

@@ -1,6 +1,8 @@
 // replyToConversation: an agent's Outbound message in the conversation itself (email keeps
 // the conversation's integration address, so the reply stays in the customer's thread),
-// sent exactly once per idempotencyKey, which becomes the message's Dixa externalId.
+// sent exactly once per idempotencyKey, which becomes the message's Dixa externalId. The
+// key's record (input hash, then the result) is written before the POST leaves, so a
+// repeat after a restart still conflicts or returns the first result.
 import { randomUUID } from 'node:crypto';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayContext } from '../context.js';
@@ -19,6 +21,7 @@ import { attributesForChannel } from '../mapping/message-attributes.js';
 import { assertReplyChannel, isEmailLike } from './access.js';
 import { sendMessageOnce, type SentMessage } from './exactly-once.js';
 import { inputHash } from './idempotency-store.js';
+import type { Checkpoint } from './idempotent-writes.js';
 import { parseRecipients, resolveRecipients, type Recipient } from './recipients.js';
 import { requireAgent, resolveAgentId } from './agents.js';
 
@@ -65,7 +68,7 @@ export async function replyToConversation(ctx: GatewayContext, request: ReplyReq
     key,
     hash: inputHash(defining),
     start: () => ({}),
-    work: () => send(ctx, request, key),
+    work: (_progress, checkpoint) => send(ctx, request, key, checkpoint),
     // Dixa's externalId check is what makes a retry after a failure safe.
     keepOnFailure: false,
   });
@@ -74,7 +77,7 @@ export async function replyToConversation(ctx: GatewayContext, request: ReplyReq
   return { message: result.message, conversation };
 }
 
-async function send(ctx: GatewayContext, request: ReplyRequest, externalId: string): Promise<ReplyResult> {
+async function send(ctx: GatewayContext, request: ReplyRequest, externalId: string, checkpoint: Checkpoint): Promise<ReplyResult> {
   const { dixa, config } = ctx;
   const { conversationId } = request;
   const conversation = await dixa.loaders.conversation.load(conversationId);
@@ -102,6 +105,9 @@ async function send(ctx: GatewayContext, request: ReplyRequest, externalId: stri
     if (bcc.length > 0) message.bcc = bcc;
   }
 
+  // Every check above read Dixa with this token (or its cache), so Dixa accepts it: the
+  // key's record is written now, before the POST.
+  await checkpoint();
   // Until the message is in the cached list, its webhook must not drop the list.
   const done = dixa.pendingMessages.begin(dixa.fingerprint, conversationId, externalId);
   try {

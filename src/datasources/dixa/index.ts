@@ -8,7 +8,8 @@ import { RequestCacheChanges } from './cache-changes.js';
 import { DixaCache } from './dixa-cache.js';
 import { tokenFingerprint } from './token-fingerprint.js';
 import { DixaTransport, type TransportOptions } from './transport.js';
-import { IdempotencyStore } from '../../writes/idempotency-store.js';
+import { IdempotentWrites } from '../../writes/idempotent-writes.js';
+import { MemoryIdempotencyStore } from '../../writes/memory-idempotency-store.js';
 import { PendingMessages } from './pending-messages.js';
 
 export interface RequestDixa {
@@ -18,7 +19,7 @@ export interface RequestDixa {
   /** What this request's writes changed, told to the cache (and to these loaders). */
   changes: RequestCacheChanges;
   /** Process-wide record of idempotency keys (scope = fingerprint). */
-  idempotency: IdempotencyStore;
+  idempotency: IdempotentWrites;
   /** Messages being sent, so their webhooks do not drop the list they are written into. */
   pendingMessages: PendingMessages;
 }
@@ -26,10 +27,16 @@ export interface RequestDixa {
 export class DixaDataSource {
   readonly transport: DixaTransport;
   readonly cache: DixaCache;
-  readonly idempotency: IdempotencyStore;
+  readonly idempotency: IdempotentWrites;
   readonly pendingMessages = new PendingMessages();
 
-  constructor(config: GatewayConfig, logger: Logger, hooks: Pick<TransportOptions, 'onCall'> = {}) {
+  constructor(
+    config: GatewayConfig,
+    logger: Logger,
+    hooks: Pick<TransportOptions, 'onCall'> = {},
+    // server.ts passes the durable one (SQLite in DATA_DIR); alone, the datasource keeps keys in memory.
+    idempotency?: IdempotentWrites,
+  ) {
     this.transport = new DixaTransport({
       apiUrl: config.dixa.apiUrl,
       apiVersion: config.dixa.apiVersion,
@@ -44,7 +51,7 @@ export class DixaDataSource {
       ...hooks,
     });
     this.cache = DixaCache.inMemory(config.cache);
-    this.idempotency = new IdempotencyStore(config.idempotency);
+    this.idempotency = idempotency ?? new IdempotentWrites(new MemoryIdempotencyStore(config.idempotency), logger);
   }
 
   /** What one GraphQL request uses; `signal` aborts its pending Dixa calls. */
