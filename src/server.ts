@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { listenRefusal, type GatewayConfig } from './config.js';
 import { createContextFactory } from './context.js';
-import { checkDixaConnection } from './datasources/dixa/connection-check.js';
+import { checkDixaConnection, notConfiguredVerdict } from './datasources/dixa/connection-check.js';
 import { DixaDataSource } from './datasources/dixa/index.js';
 import { createGatewayEvents, type GatewayEvents } from './events/index.js';
 import { attachSubscriptions, type SubscriptionAuthorizer } from './events/subscriptions.js';
@@ -19,6 +19,8 @@ import { operationMetricsPlugin } from './graphql/operation-metrics.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { CallerAuth } from './http/caller-auth.js';
 import { handleGraphQL } from './http/graphql-handler.js';
+import { listenErrorOf } from './http/listen-error.js';
+import { Readiness, READINESS_TTL_MS } from './http/readiness.js';
 import { HttpError, sendJson } from './http/read-body.js';
 import { buildGatewaySchema } from './schema.js';
 
@@ -42,7 +44,7 @@ function callerTokenOf(req: IncomingMessage): string | undefined {
 export interface GatewayOptions {
   /** Accepts or refuses a graphql-ws connection; default: accept. */
   authorizeSubscription?: SubscriptionAuthorizer;
-  /** Clock for webhook signature freshness. */
+  /** Clock for webhook signature freshness and the readiness verdict's lifetime. */
   now?: () => number;
 }
 
@@ -66,6 +68,17 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   });
 
   const createContext = createContextFactory(config, logger, datasource, events);
+  const readiness = new Readiness({
+    check: () => {
+      const token = config.dixa.token;
+      return token
+        ? checkDixaConnection(datasource.forRequest(token, undefined, 'background').client)
+        : Promise.resolve(notConfiguredVerdict());
+    },
+    ttlMs: READINESS_TTL_MS,
+    now: options.now ?? Date.now,
+    demo: config.demo,
+  });
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
@@ -114,8 +127,9 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       return;
     }
     if (path === '/readyz' && req.method === 'GET') {
-      const verdict = await checkDixaConnection(createContext({ requestId, callerToken: callerTokenOf(req) }).dixa.client);
-      sendJson(res, verdict.ok ? 200 : 503, verdict);
+      // Organization data only for a caller with a gateway key; never the caller's X-Dixa-Token.
+      const answer = await readiness.answer(callers.enabled && callers.allows(req.headers.authorization));
+      sendJson(res, answer.ok ? 200 : 503, answer);
       return;
     }
     throw new HttpError(404, `No route for ${req.method} ${path}. The GraphQL endpoint is /graphql.`, 'NOT_FOUND');
@@ -160,7 +174,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     events,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
-        server.once('error', reject);
+        server.once('error', (error) => reject(listenErrorOf(error, port, host)));
         server.listen(port, host, () => {
           const address = server.address() as AddressInfo;
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

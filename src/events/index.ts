@@ -41,15 +41,9 @@ export function createGatewayEvents(
 ): GatewayEvents {
   const log = options.log ?? openSqliteEventLog(config.dataDir);
   const bus = new EventBus();
-  // Webhooks come from the configured token's organization; demo mode sets the token late.
-  let fingerprint: { token: string; value: string } | undefined;
-  const scope = () => {
-    const token = config.dixa.token;
-    if (!token) return undefined;
-    if (fingerprint?.token !== token) fingerprint = { token, value: tokenFingerprint(token) };
-    return fingerprint.value;
-  };
-  const configured = scope();
+  // Webhooks come from the configured token's organization; the config is final here.
+  const configured = config.dixa.token ? tokenFingerprint(config.dixa.token) : undefined;
+  const scope = () => configured;
   if (config.webhookSecret && configured) cache.keepFresh(configured);
   const handleWebhook = createWebhookReceiver({
     secretHex: () => config.webhookSecret,

@@ -20,6 +20,17 @@ const FIXES: Record<string, string> = {
   RATE_LIMITED: 'Another client is using up this token\'s Dixa rate limit (10 requests/s); give the gateway its own token.',
 };
 
+/** The verdict when the gateway has no token to check with. */
+export function notConfiguredVerdict(): ConnectionVerdict {
+  return {
+    ok: false,
+    organization: null,
+    errorCode: 'DIXA_AUTH_FAILED',
+    message: 'No Dixa API token is configured: set DIXA_API_TOKEN.',
+    checkedAt: new Date().toISOString(),
+  };
+}
+
 export async function checkDixaConnection(client: DixaClient): Promise<ConnectionVerdict> {
   const checkedAt = new Date().toISOString();
   let organization: DixaOrganization | null = null;

@@ -6,7 +6,7 @@ import { DixaClient } from './client.js';
 import { createLoaders, type DixaLoaders } from './loaders.js';
 import { SharedCache } from './shared-cache.js';
 import { tokenFingerprint } from './token-fingerprint.js';
-import { DixaTransport, type TransportOptions } from './transport.js';
+import { DixaTransport, type CallPriority, type TransportOptions } from './transport.js';
 import { IdempotencyStore } from '../../writes/idempotency-store.js';
 import { PendingMessages } from './pending-messages.js';
 
@@ -47,9 +47,9 @@ export class DixaDataSource {
   }
 
   /** What one GraphQL request uses; `signal` aborts its pending Dixa calls. */
-  forRequest(token: string, signal?: AbortSignal): RequestDixa {
+  forRequest(token: string, signal?: AbortSignal, priority?: CallPriority): RequestDixa {
     const credentials = { token: token.trim(), fingerprint: tokenFingerprint(token) };
-    const client = new DixaClient(this.transport, credentials, signal);
+    const client = new DixaClient(this.transport, credentials, signal, priority);
     return {
       client,
       loaders: createLoaders(client, this.cache),

@@ -31,7 +31,14 @@ export interface DixaRequest {
    */
   idempotent?: boolean;
   signal?: AbortSignal;
+  /**
+   * Whether a caller waits for this call ('interactive', the default) or not ('background':
+   * readiness checks). Not acted on yet: the seam for serving interactive calls first.
+   */
+  priority?: CallPriority;
 }
+
+export type CallPriority = 'interactive' | 'background';
 
 export interface TransportOptions {
   apiUrl: string;
