@@ -74,6 +74,8 @@ export interface GatewayConfig {
     /** How far a signature's timestamp may be from the gateway's clock; 0 turns the check off. */
     toleranceSeconds: number;
     maxBodyBytes: number;
+    /** Webhook bodies read at once before their signature is checked; more get 503. */
+    maxPendingBodies: number;
     /** Stored events older than this are deleted; 0 keeps them forever. */
     retentionDays: number;
   };
@@ -298,6 +300,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     events: {
       toleranceSeconds: reader.int('DIXA_WEBHOOK_TOLERANCE_SECONDS', 300, 0, 86_400),
       maxBodyBytes: reader.int('DIXA_WEBHOOK_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      maxPendingBodies: reader.int('DIXA_WEBHOOK_MAX_PENDING', 64, 1, 10_000),
       retentionDays: reader.int('EVENT_RETENTION_DAYS', 30, 0, 36_500),
     },
     requestDeadlineMs: reader.int('GRAPHQL_DEADLINE_MS', 30_000, 100, 600_000),

@@ -35,6 +35,8 @@ export interface Gateway {
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 function callerTokenOf(req: IncomingMessage): string | undefined {
   const header = req.headers['x-dixa-token'];
@@ -135,7 +137,9 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     throw new HttpError(404, `No route for ${req.method} ${path}. The GraphQL endpoint is /graphql.`, 'NOT_FOUND');
   }
 
-  const server = createServer((req, res) => {
+  // Slow senders may not hold a connection: the whole request (headers and body) must
+  // arrive within these, checked every few seconds.
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 2_000 }, (req, res) => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);

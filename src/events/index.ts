@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../config.js';
 import type { SharedCache } from '../datasources/dixa/shared-cache.js';
 import type { PendingMessages } from '../datasources/dixa/pending-messages.js';
 import { tokenFingerprint } from '../datasources/dixa/token-fingerprint.js';
+import { BodyGate } from '../http/body-gate.js';
 import { createCacheRefresher } from './cache-refresh.js';
 import { EventBus } from './event-bus.js';
 import type { EventLog } from './event-log.js';
@@ -21,6 +22,8 @@ export interface GatewayEvents {
   log: EventLog;
   bus: EventBus;
   handleWebhook: WebhookHandler;
+  /** Webhook bodies being read before their signature is checked (bounded). */
+  webhookBodies: BodyGate;
   close(): Promise<void>;
 }
 
@@ -45,7 +48,9 @@ export function createGatewayEvents(
   const configured = config.dixa.token ? tokenFingerprint(config.dixa.token) : undefined;
   const scope = () => configured;
   if (config.webhookSecret && configured) cache.keepFresh(configured);
+  const webhookBodies = new BodyGate(config.events.maxPendingBodies);
   const handleWebhook = createWebhookReceiver({
+    gate: webhookBodies,
     secretHex: () => config.webhookSecret,
     toleranceMs: config.events.toleranceSeconds * 1000,
     maxBodyBytes: config.events.maxBodyBytes,
@@ -73,6 +78,7 @@ export function createGatewayEvents(
     log,
     bus,
     handleWebhook,
+    webhookBodies,
     async close() {
       clearInterval(timer);
       await log.close();
