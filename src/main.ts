@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   logger.info({ url: `${url}/graphql` }, 'gateway listening');
   const webhooks = demo && config.webhookSecret ? demo.startWebhooks(`${url}/webhooks/dixa`, config.webhookSecret) : undefined;
 
-  const verdict = await checkDixaConnection(gateway.datasource.forRequest(config.dixa.token as string).client);
+  const verdict = await checkDixaConnection(gateway.datasource.forRequest(config.dixa.token as string).client, { apiUrl: config.dixa.apiUrl });
   if (verdict.ok) logger.info({ organization: verdict.organization?.name }, 'Dixa connection ok');
   else logger.error({ errorCode: verdict.errorCode }, `Dixa connection failed: ${verdict.message}`);
 

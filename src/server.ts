@@ -74,7 +74,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     check: () => {
       const token = config.dixa.token;
       return token
-        ? checkDixaConnection(datasource.forRequest(token, undefined, 'background').client)
+        ? checkDixaConnection(datasource.forRequest(token, undefined, 'background').client, { apiUrl: config.dixa.apiUrl })
         : Promise.resolve(notConfiguredVerdict());
     },
     ttlMs: READINESS_TTL_MS,

@@ -38,7 +38,7 @@ export const Query: QueryResolvers = {
   queues: (_root, _args, { dixa }) => dixa.loaders.queues.get('all'),
   tags: (_root, _args, { dixa }) => dixa.loaders.tags.get('all'),
   dixaConnection: async (_root, _args, { dixa, config }) => {
-    const verdict = await checkDixaConnection(dixa.client);
+    const verdict = await checkDixaConnection(dixa.client, { apiUrl: config.dixa.apiUrl });
     return {
       ...verdict,
       // A working demo says so: its data is the embedded fake's, not an organization's.

@@ -1,6 +1,7 @@
 // Asks Dixa whether a token works: the organization it belongs to, then cheap reads of
 // conversations and agents. Deliberately live (no cache): it answers "does it work now", for the
 // dixaConnection query, GET /readyz and the start-up log line.
+import { LRUCache } from 'lru-cache';
 import { GatewayError } from '../../errors.js';
 import type { DixaClient } from './client.js';
 import type { DixaOrganization } from './types.js';
@@ -14,11 +15,25 @@ export interface ConnectionVerdict {
 }
 
 /** The plain fix an admin needs, for failures whose message does not already say it. */
-const FIXES: Record<string, string> = {
-  UPSTREAM_TIMEOUT: 'Check that DIXA_API_URL points at Dixa (https://dev.dixa.io) and that the gateway can reach it.',
-  UPSTREAM_ERROR: 'Check that DIXA_API_URL points at Dixa (https://dev.dixa.io); if it does, Dixa is failing: try again shortly.',
-  RATE_LIMITED: 'Another client is using up this token\'s Dixa rate limit (10 requests/s); give the gateway its own token.',
-};
+function fixFor(code: string, apiUrl: string | undefined): string | undefined {
+  const url = apiUrl ? `DIXA_API_URL (now ${apiUrl})` : 'DIXA_API_URL';
+  if (code === 'UPSTREAM_TIMEOUT') return `Check that ${url} points at Dixa (https://dev.dixa.io) and that the gateway can reach it.`;
+  if (code === 'UPSTREAM_ERROR') return `Check that ${url} points at Dixa (https://dev.dixa.io); if it does, Dixa is failing: try again shortly.`;
+  if (code === 'RATE_LIMITED') return "Another client is using up this token's Dixa rate limit (10 requests/s); give the gateway its own token.";
+  return undefined;
+}
+
+export interface CheckOptions {
+  /** The configured DIXA_API_URL, named in the fix for connection failures. */
+  apiUrl?: string;
+}
+
+// The last failure per token that was not "circuit open": a check made while the circuit is
+// open (which fails fast, without the cause) still says why Dixa could not be reached.
+const lastFailures = new LRUCache<string, string>({ max: 1_000 });
+
+// Until the breaker's error has its own class (issue 10), the open circuit is marked in extensions.
+const isCircuitOpen = (error: GatewayError): boolean => error.extensions.circuit === 'open';
 
 /** The verdict when the gateway has no token to check with. */
 export function notConfiguredVerdict(): ConnectionVerdict {
@@ -31,7 +46,7 @@ export function notConfiguredVerdict(): ConnectionVerdict {
   };
 }
 
-export async function checkDixaConnection(client: DixaClient): Promise<ConnectionVerdict> {
+export async function checkDixaConnection(client: DixaClient, options: CheckOptions = {}): Promise<ConnectionVerdict> {
   const checkedAt = new Date().toISOString();
   let organization: DixaOrganization | null = null;
   try {
@@ -40,12 +55,21 @@ export async function checkDixaConnection(client: DixaClient): Promise<Connectio
     await client.listAgentsPage({ pageLimit: 1 });
     return { ok: true, organization, errorCode: null, message: null, checkedAt };
   } catch (error) {
-    const known = error instanceof GatewayError;
+    if (!(error instanceof GatewayError)) {
+      return { ok: false, organization, errorCode: 'UPSTREAM_ERROR', message: 'The connection check failed unexpectedly; see the gateway log.', checkedAt };
+    }
+    let cause: string | undefined;
+    if (isCircuitOpen(error)) {
+      const last = lastFailures.get(client.fingerprint);
+      cause = last ? `The last failure: ${last}` : undefined;
+    } else if (error.code === 'UPSTREAM_ERROR' || error.code === 'UPSTREAM_TIMEOUT') {
+      lastFailures.set(client.fingerprint, error.message);
+    }
     return {
       ok: false,
       organization,
-      errorCode: known ? error.code : 'UPSTREAM_ERROR',
-      message: known ? [error.message, FIXES[error.code]].filter(Boolean).join(' ') : 'The connection check failed unexpectedly; see the gateway log.',
+      errorCode: error.code,
+      message: [error.message, cause, fixFor(error.code, options.apiUrl)].filter(Boolean).join(' '),
       checkedAt,
     };
   }
