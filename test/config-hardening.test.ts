@@ -43,6 +43,8 @@ function runMain(env: Record<string, string>): Run {
     kill: () => child.kill('SIGTERM'),
   };
   child.stderr.on('data', (chunk) => (run.stderr += String(chunk)));
+  // Runs that are meant to exit before listening never await the URL.
+  run.url.catch(() => {});
   return run;
 }
 

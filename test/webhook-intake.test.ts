@@ -57,8 +57,7 @@ async function until(condition: () => boolean): Promise<void> {
 
 describe('webhook bodies are not read before the signature header passes', () => {
   it('missing, malformed and stale signatures, and an oversized Content-Length, are refused before the body', async () => {
-    const gate = h.gateway.events.webhookBodies;
-    const admitted = gate.admitted;
+    const admitted = h.gateway.events.webhookBodies?.admitted ?? 0;
     const cases: [Record<string, string>, number, string][] = [
       [{}, 1_000_000, '401'],
       [{ 'x-dixa-signature': 'v1=abc' }, 1_000_000, '401'],
@@ -67,7 +66,7 @@ describe('webhook bodies are not read before the signature header passes', () =>
     ];
     const answers = await Promise.all(cases.map(([headers, declared]) => unfinished(headers, declared, 1_000).status));
     expect(answers).toEqual(cases.map(([, , status]) => expect.stringContaining(status)));
-    expect(gate.admitted).toBe(admitted);
+    expect(h.gateway.events.webhookBodies.admitted).toBe(admitted);
   });
 
   it(`at most ${PENDING} unverified bodies are read at once; more are refused with 503`, async () => {
