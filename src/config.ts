@@ -74,6 +74,8 @@ export interface GatewayConfig {
     /** How far a signature's timestamp may be from the gateway's clock; 0 turns the check off. */
     toleranceSeconds: number;
     maxBodyBytes: number;
+    /** Webhook bodies read at once before their signature is checked; more get 503. */
+    maxPendingBodies: number;
     /** Stored events older than this are deleted; 0 keeps them forever. */
     retentionDays: number;
   };
@@ -91,7 +93,7 @@ export interface GatewayConfig {
     playground: boolean;
   };
   dixa: {
-    /** Trimmed. Undefined in demo mode until the fake Dixa is started. */
+    /** Trimmed. Undefined only in the demo config as loaded; withDemoDixa (demo-mode.ts) sets it. */
     token: string | undefined;
     apiUrl: string;
     apiVersion: ApiVersion;
@@ -132,6 +134,11 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
+  }
+
+  /** What an operator reads: one line when there is one problem. */
+  get report(): string {
+    return this.problems.length === 1 ? `Invalid configuration: ${this.problems[0]}` : this.message;
   }
 }
 
@@ -250,6 +257,15 @@ function parseChannels(reader: EnvReader): Channel[] {
   );
 }
 
+/** Keys callers send as `Bearer <key>`: a key with whitespace inside could never be sent, so it is refused. */
+function parseApiKeys(reader: EnvReader): string[] {
+  const keys = reader.list('GATEWAY_API_KEYS') ?? [];
+  if (keys.some((key) => /\s/.test(key))) {
+    reader.problems.push('GATEWAY_API_KEYS has a key with whitespace inside it, which no "Authorization: Bearer <key>" header can carry; separate keys with commas and use keys without spaces.');
+  }
+  return keys;
+}
+
 /** `DIXA_CACHE_TTL=conversation=30,search=5` overrides the default TTL of those kinds. */
 function parseTtls(reader: EnvReader): Record<CacheKind, number> {
   const ttls = { ...DEFAULT_TTL_SECONDS };
@@ -269,7 +285,15 @@ function parseTtls(reader: EnvReader): Record<CacheKind, number> {
 export function loadConfig(env: Env = process.env): GatewayConfig {
   const reader = new EnvReader(env);
   const token = reader.raw('DIXA_API_TOKEN');
+  const production = env.NODE_ENV === 'production';
+  // Demo mode (a fake Dixa) only when the token is absent outside production: a token that is
+  // set but blank is a deployment mistake, and production never serves made-up data.
   const demo = token === undefined;
+  if (token === undefined && env.DIXA_API_TOKEN !== undefined) {
+    reader.problems.push('DIXA_API_TOKEN is set but blank; set it to the Dixa API token, or unset it to run the demo with a fake Dixa.');
+  } else if (token === undefined && production) {
+    reader.problems.push('DIXA_API_TOKEN is not set and NODE_ENV=production; set DIXA_API_TOKEN to the Dixa API token (demo mode with a fake Dixa is for development only).');
+  }
   if (token !== undefined && /\s/.test(token)) {
     reader.problems.push('DIXA_API_TOKEN contains whitespace inside it; copy the token again as one piece.');
   }
@@ -282,14 +306,15 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     port: reader.int('PORT', 4000, 0, 65535),
     host: reader.string('HOST', '127.0.0.1'),
     demo,
-    production: env.NODE_ENV === 'production',
+    production,
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     dataDir: reader.string('DATA_DIR', './data'),
-    apiKeys: reader.list('GATEWAY_API_KEYS') ?? [],
+    apiKeys: parseApiKeys(reader),
     webhookSecret,
     events: {
       toleranceSeconds: reader.int('DIXA_WEBHOOK_TOLERANCE_SECONDS', 300, 0, 86_400),
       maxBodyBytes: reader.int('DIXA_WEBHOOK_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      maxPendingBodies: reader.int('DIXA_WEBHOOK_MAX_PENDING', 64, 1, 10_000),
       retentionDays: reader.int('EVENT_RETENTION_DAYS', 30, 0, 36_500),
     },
     requestDeadlineMs: reader.int('GRAPHQL_DEADLINE_MS', 30_000, 100, 600_000),

@@ -161,10 +161,13 @@ export class UpstreamUnreachableError extends UpstreamError {
 /** The token's circuit is open: the gateway's own verdict, nothing was sent. */
 export class CircuitOpenError extends UpstreamError {
   readonly retryAfterSeconds: number;
+  /** What the last failure that opened the circuit said (e.g. "the connection failed (ECONNREFUSED)"). */
+  readonly lastFailure: string | undefined;
 
-  constructor(operation: string, reason: string, retryAfterSeconds: number) {
+  constructor(operation: string, reason: string, retryAfterSeconds: number, lastFailure?: string) {
     super(operation, `${reason}, so calls are paused for ${retryAfterSeconds} s`, { retryAfterSeconds, circuit: 'open' });
     this.retryAfterSeconds = retryAfterSeconds;
+    this.lastFailure = lastFailure;
   }
 }
 
@@ -202,6 +205,8 @@ export type HttpErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'SERVICE_UNAVAILABLE'
   | 'WEBHOOKS_NOT_CONFIGURED'
+  | 'WEBHOOKS_BUSY'
+  | 'QUERY_TOO_COMPLEX'
   | 'TOO_MANY_REQUESTS'
   | 'WEBHOOK_SIGNATURE_MISSING'
   | 'WEBHOOK_SIGNATURE_MALFORMED'

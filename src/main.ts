@@ -1,54 +1,80 @@
 // Entry point for `npm start`: configuration, demo mode (the embedded fake Dixa when no
 // DIXA_API_TOKEN is set), the gateway, a start-up connection verdict, graceful shutdown.
+// The fake is loaded only here, only in demo mode, and the configuration is final before
+// the gateway is built (withDemoDixa returns a new one).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { checkDixaConnection } from './datasources/dixa/connection-check.js';
-import { sendWebhooks, startFakeDixa, type FakeDixa, type WebhookSender } from './demo/fake-dixa/index.js';
+import { DEMO_TOKEN, withDemoDixa } from './demo-mode.js';
+import { ListenError } from './http/listen-error.js';
 import { createLogger } from './logger.js';
 import { createGateway } from './server.js';
 
-const DEMO_TOKEN = 'demo-token';
+interface Demo {
+  close(): Promise<void>;
+  startWebhooks(url: string, secretHex: string): { stop(): Promise<void> };
+}
 
 async function main(): Promise<void> {
-  let config: GatewayConfig;
+  let loaded: GatewayConfig;
   try {
-    config = loadConfig();
+    loaded = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
+      process.stderr.write(`${error.report}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(loaded.logLevel);
+
+  let config = loaded;
+  let demo: Demo | undefined;
+  // A folder made for this demo run's events, removed at shutdown.
+  let demoDataDir: string | undefined;
+  if (loaded.demo) {
+    const fakeDixa = await import('./demo/fake-dixa/index.js');
+    const fake = await fakeDixa.startFakeDixa();
+    // The fake's data is new each run, so its events are too, unless DATA_DIR says otherwise.
+    if (!process.env.DATA_DIR?.trim()) demoDataDir = mkdtempSync(join(tmpdir(), 'dixa-gateway-demo-'));
+    config = withDemoDixa(loaded, {
+      apiUrl: fake.url,
+      agentId: fake.world(DEMO_TOKEN).apiUserId,
+      // The fake signs its webhooks with a secret made up for this run, so the playground sees live events.
+      webhookSecret: randomBytes(32).toString('hex'),
+      dataDir: demoDataDir,
+    });
+    demo = {
+      close: () => fake.close(),
+      startWebhooks: (url, secretHex) => fakeDixa.sendWebhooks(fake, { url, secretHex, token: DEMO_TOKEN }),
+    };
+    logger.warn({ fakeDixa: fake.url }, 'DIXA_API_TOKEN is not set: demo mode, serving an embedded fake Dixa with seeded data');
+  }
+  const removeDemoData = () => {
+    if (demoDataDir) rmSync(demoDataDir, { recursive: true, force: true });
+  };
+
+  let gateway: Awaited<ReturnType<typeof createGateway>>;
+  let url: string;
+  try {
+    gateway = await createGateway(config, logger);
+    url = await gateway.listen();
+  } catch (error) {
+    await demo?.close();
+    removeDemoData();
+    if (error instanceof ListenError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-
-  let fake: FakeDixa | undefined;
-  if (config.demo) {
-    fake = await startFakeDixa();
-    config.dixa.token = DEMO_TOKEN;
-    config.dixa.apiUrl = fake.url;
-    // The fake's data is new each run, so its events are too, unless DATA_DIR says otherwise.
-    if (!process.env.DATA_DIR?.trim()) config.dataDir = mkdtempSync(join(tmpdir(), 'dixa-gateway-demo-'));
-    // Replies and notes in the playground need an agent to be sent as: the token's owner.
-    config.dixa.defaultAgentId ??= fake.world(DEMO_TOKEN).apiUserId;
-    // The fake signs its webhooks with a secret made up for this run, so the playground
-    // sees live events; a configured DIXA_WEBHOOK_SECRET is kept.
-    config.webhookSecret ??= randomBytes(32).toString('hex');
-    logger.warn({ fakeDixa: fake.url }, 'DIXA_API_TOKEN is not set: demo mode, serving an embedded fake Dixa with seeded data');
-  }
-
-  const gateway = await createGateway(config, logger);
-  const url = await gateway.listen();
   logger.info({ url: `${url}/graphql` }, 'gateway listening');
-  let webhooks: WebhookSender | undefined;
-  if (fake && config.webhookSecret) {
-    webhooks = sendWebhooks(fake, { url: `${url}/webhooks/dixa`, secretHex: config.webhookSecret, token: DEMO_TOKEN });
-  }
+  const webhooks = demo && config.webhookSecret ? demo.startWebhooks(`${url}/webhooks/dixa`, config.webhookSecret) : undefined;
 
-  const verdict = await checkDixaConnection(gateway.datasource.forRequest(config.dixa.token as string).client);
+  const verdict = await checkDixaConnection(gateway.datasource.forRequest(config.dixa.token as string).client, { apiUrl: config.dixa.apiUrl });
   if (verdict.ok) logger.info({ organization: verdict.organization?.name }, 'Dixa connection ok');
   else logger.error({ errorCode: verdict.errorCode }, `Dixa connection failed: ${verdict.message}`);
 
@@ -58,7 +84,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await webhooks?.stop();
     await gateway.close();
-    await fake?.close();
+    await demo?.close();
+    removeDemoData();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { listenRefusal, type GatewayConfig } from './config.js';
 import { createContextFactory } from './context.js';
-import { checkDixaConnection } from './datasources/dixa/connection-check.js';
+import { checkDixaConnection, notConfiguredVerdict } from './datasources/dixa/connection-check.js';
 import { DixaDataSource } from './datasources/dixa/index.js';
 import { createGatewayEvents, type GatewayEvents } from './events/index.js';
 import { attachSubscriptions, type SubscriptionAuthorizer } from './events/subscriptions.js';
@@ -20,6 +20,8 @@ import { GatewayMetrics } from './observability/metrics.js';
 import { CallerAuth } from './http/caller-auth.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { HttpError } from './errors.js';
+import { listenErrorOf } from './http/listen-error.js';
+import { Readiness, READINESS_TTL_MS } from './http/readiness.js';
 import { sendJson } from './http/read-body.js';
 import { buildGatewaySchema } from './schema.js';
 import type { IdempotencyStore } from './writes/idempotency-store.js';
@@ -37,6 +39,8 @@ export interface Gateway {
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 function callerTokenOf(req: IncomingMessage): string | undefined {
   const header = req.headers['x-dixa-token'];
@@ -46,7 +50,7 @@ function callerTokenOf(req: IncomingMessage): string | undefined {
 export interface GatewayOptions {
   /** Accepts or refuses a graphql-ws connection; default: accept. */
   authorizeSubscription?: SubscriptionAuthorizer;
-  /** Clock for webhook signature freshness. */
+  /** Clock for webhook signature freshness and the readiness verdict's lifetime. */
   now?: () => number;
   /** Another store for idempotency records in place of the SQLite file in DATA_DIR. */
   idempotencyStore?: IdempotencyStore;
@@ -78,6 +82,17 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   });
 
   const createContext = createContextFactory(config, logger, datasource, events);
+  const readiness = new Readiness({
+    check: () => {
+      const token = config.dixa.token;
+      return token
+        ? checkDixaConnection(datasource.forRequest(token, undefined, 'background').client, { apiUrl: config.dixa.apiUrl })
+        : Promise.resolve(notConfiguredVerdict());
+    },
+    ttlMs: READINESS_TTL_MS,
+    now: options.now ?? Date.now,
+    demo: config.demo,
+  });
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
@@ -126,14 +141,17 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       return;
     }
     if (path === '/readyz' && req.method === 'GET') {
-      const verdict = await checkDixaConnection(createContext({ requestId, callerToken: callerTokenOf(req) }).dixa.client);
-      sendJson(res, verdict.ok ? 200 : 503, verdict);
+      // Organization data only for a caller with a gateway key; never the caller's X-Dixa-Token.
+      const answer = await readiness.answer(callers.enabled && callers.allows(req.headers.authorization));
+      sendJson(res, answer.ok ? 200 : 503, answer);
       return;
     }
     throw new HttpError(404, `No route for ${req.method} ${path}. The GraphQL endpoint is /graphql.`, 'NOT_FOUND');
   }
 
-  const server = createServer((req, res) => {
+  // Slow senders may not hold a connection: the whole request (headers and body) must
+  // arrive within these, checked every few seconds.
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 2_000 }, (req, res) => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -172,7 +190,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     events,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
-        server.once('error', reject);
+        server.once('error', (error) => reject(listenErrorOf(error, port, host)));
         server.listen(port, host, () => {
           const address = server.address() as AddressInfo;
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../config.js';
 import type { DixaCache } from '../datasources/dixa/dixa-cache.js';
 import type { PendingMessages } from '../datasources/dixa/pending-messages.js';
 import { tokenFingerprint } from '../datasources/dixa/token-fingerprint.js';
+import { BodyGate } from '../http/body-gate.js';
 import { EventBus } from './event-bus.js';
 import type { EventLog } from './event-log.js';
 import { openSqliteEventLog } from './sqlite-event-log.js';
@@ -21,6 +22,8 @@ export interface GatewayEvents {
   log: EventLog;
   bus: EventBus;
   handleWebhook: WebhookHandler;
+  /** Webhook bodies being read before their signature is checked (bounded). */
+  webhookBodies: BodyGate;
   close(): Promise<void>;
 }
 
@@ -44,7 +47,9 @@ export function createGatewayEvents(
   // Webhooks come from the configured token's organization.
   const configured = config.dixa.token ? tokenFingerprint(config.dixa.token) : undefined;
   if (config.webhookSecret && configured) cache.keepFresh(configured);
+  const webhookBodies = new BodyGate(config.events.maxPendingBodies);
   const handleWebhook = createWebhookReceiver({
+    gate: webhookBodies,
     secretHex: () => config.webhookSecret,
     toleranceMs: config.events.toleranceSeconds * 1000,
     maxBodyBytes: config.events.maxBodyBytes,
@@ -72,6 +77,7 @@ export function createGatewayEvents(
     log,
     bus,
     handleWebhook,
+    webhookBodies,
     async close() {
       clearInterval(timer);
       await log.close();

@@ -7,10 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { ContextFactory, GatewayContext } from '../context.js';
+import { GatewayError } from '../errors.js';
 import { formatError } from '../graphql/error-format.js';
 import type { EventFeed } from './event-stream.js';
 
@@ -34,6 +36,9 @@ export interface SubscriptionServerOptions {
   authorize?: SubscriptionAuthorizer;
 }
 
+/** The close reason of a refused connection (a WebSocket close reason holds at most 123 bytes). */
+export const REFUSED_REASON = 'Forbidden: send Authorization: Bearer <key> in connectionParams, e.g. {"authorization": "Bearer <key>"}';
+
 export interface SubscriptionServer {
   close(): Promise<void>;
 }
@@ -55,8 +60,12 @@ export function attachSubscriptions(server: Server, options: SubscriptionServerO
   const disposable = useServer(
     {
       schema: options.schema,
-      onConnect: async (ctx) =>
-        (await authorize({ connectionParams: ctx.connectionParams, request: ctx.extra.request })) === true,
+      onConnect: async (ctx) => {
+        if ((await authorize({ connectionParams: ctx.connectionParams, request: ctx.extra.request })) === true) return true;
+        // graphql-ws would close with a bare "Forbidden"; this close comes first and says what to send.
+        ctx.extra.socket.close(CloseCode.Forbidden, REFUSED_REASON);
+        return false;
+      },
       context: () => {
         const requestId = randomUUID();
         const context: GatewayContext = options.createContext({ requestId });
@@ -72,9 +81,13 @@ export function attachSubscriptions(server: Server, options: SubscriptionServerO
       onNext: (_ctx, _id, _payload, args, result) => {
         if (!result.errors?.length) return;
         const context = args.contextValue as GatewayContext | undefined;
+        const logger = context?.logger ?? options.logger;
         for (const error of result.errors) {
-          if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
-            (context?.logger ?? options.logger).error({ err: error.originalError ?? error, path: error.path }, 'subscription error');
+          // As over HTTP (error-format.ts): the caller's mistakes at info, the unexpected at error.
+          if (error.originalError instanceof GatewayError) {
+            logger.info({ code: error.originalError.code, path: error.path, reason: error.originalError.message }, 'subscription request error');
+          } else if (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR') {
+            logger.error({ err: error.originalError ?? error, path: error.path }, 'subscription error');
           }
         }
         return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };

@@ -6,7 +6,18 @@ import { eventFqnOf } from '../mapping/vocabulary.js';
 
 export type DecodeResult = { ok: true; event: DecodedWebhook } | { ok: false; code: 'WEBHOOK_PAYLOAD_INVALID'; reason: string };
 
-const CSID = /^\d{1,18}$/;
+const CSID = /^\d{1,16}$/;
+
+/**
+ * Dixa's csid as a string of digits, exactly: a JSON number above 2^53 has already been
+ * rounded by JSON.parse, so only safe integers (or digit strings within them) are taken.
+ */
+function conversationIdOf(csid: unknown): string | undefined {
+  if (typeof csid === 'number') return Number.isSafeInteger(csid) && csid > 0 ? String(csid) : undefined;
+  if (typeof csid !== 'string' || !CSID.test(csid.trim())) return undefined;
+  const id = Number(csid.trim());
+  return Number.isSafeInteger(id) && id > 0 ? String(id) : undefined;
+}
 
 function invalid(reason: string): DecodeResult {
   return { ok: false, code: 'WEBHOOK_PAYLOAD_INVALID', reason };
@@ -28,8 +39,13 @@ export function decodeWebhook(rawBody: Buffer, receivedAtMs: number): DecodeResu
     return invalid('The webhook body has no event_fqn.');
   }
   const data = typeof envelope.data === 'object' && envelope.data !== null ? envelope.data : undefined;
-  const csid = data?.conversation?.csid;
-  const conversationId = csid !== undefined && CSID.test(String(csid)) ? String(Number(csid)) : null;
+  const conversationId = conversationIdOf(data?.conversation?.csid);
+  if (conversationId === undefined) {
+    // Stored events are read by conversation: one the gateway could not serve is refused, not kept unreadable.
+    return invalid(
+      'The webhook has no usable data.conversation.csid (a positive integer up to 9007199254740991); the gateway stores conversation events only.',
+    );
+  }
   return {
     ok: true,
     event: {

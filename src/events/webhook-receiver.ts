@@ -1,4 +1,5 @@
-// POST /webhooks/dixa: raw body (size-bounded) -> signature -> decode -> log -> cache ->
+// POST /webhooks/dixa: signature header (present, well-formed, fresh) and Content-Length,
+// then the raw body (size-bounded, a bounded number at once) -> signature -> decode -> log -> cache ->
 // subscribers, then 2xx. Dixa only learns "stored" or "refused": any verification failure
 // is a 401 with nothing stored; a repeat delivery (same event_id) is a 200 that changes
 // nothing, so Dixa's retries are harmless. The secret and the signature never reach a log.
@@ -7,10 +8,11 @@ import type { Logger } from 'pino';
 import { HttpError } from '../errors.js';
 import { readRawBody, sendJson } from '../http/read-body.js';
 import type { WebhookCacheUpdates } from './webhook-cache-updates.js';
+import { BodyGate } from '../http/body-gate.js';
 import type { EventBus } from './event-bus.js';
 import { encodeEventCursor, type EventLog } from './event-log.js';
 import { decodeWebhook } from './webhook-payload.js';
-import { verifyDixaSignature, webhookKey } from './webhook-signature.js';
+import { precheckDixaSignature, verifyDixaSignature, webhookKey } from './webhook-signature.js';
 
 export interface WebhookReceiverOptions {
   /** Read per request: demo mode sets the secret after the config was loaded. */
@@ -22,11 +24,14 @@ export interface WebhookReceiverOptions {
   refresher: WebhookCacheUpdates;
   logger: Logger;
   now?: () => number;
+  /** Bounds the unverified bodies read at once; default: 64. */
+  gate?: BodyGate;
 }
 
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
 
 const SUBSCRIPTION_ID = /^[\w-]{1,64}$/;
+export const DEFAULT_PENDING_BODIES = 64;
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -35,6 +40,7 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
 
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookHandler {
   const now = options.now ?? Date.now;
+  const gate = options.gate ?? new BodyGate(DEFAULT_PENDING_BODIES);
   let cachedKey: { hex: string; key: Buffer } | undefined;
   const keyFor = (hex: string): Buffer => {
     if (cachedKey?.hex !== hex) cachedKey = { hex, key: webhookKey(hex) };
@@ -55,10 +61,35 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookH
         'WEBHOOKS_NOT_CONFIGURED',
       );
     }
-    const raw = await readRawBody(req, options.maxBodyBytes);
     const rawSubscription = headerOf(req, 'x-dixa-subscription-id')?.trim();
     const subscriptionId = rawSubscription && SUBSCRIPTION_ID.test(rawSubscription) ? rawSubscription : null;
     const log = options.logger.child({ requestId, subscriptionId });
+
+    // Everything the headers can tell is judged before one byte of the body is read; a
+    // refused request's connection is closed rather than drained.
+    const precheck = precheckDixaSignature(headerOf(req, 'x-dixa-signature'), { now: now(), toleranceMs: options.toleranceMs });
+    if (!precheck.ok) {
+      log.warn({ code: precheck.code, remoteAddress: req.socket.remoteAddress }, 'webhook refused');
+      res.setHeader('connection', 'close');
+      throw new HttpError(401, precheck.reason, precheck.code);
+    }
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > options.maxBodyBytes) {
+      res.setHeader('connection', 'close');
+      throw new HttpError(413, `The request body is larger than ${options.maxBodyBytes} bytes (DIXA_WEBHOOK_MAX_BYTES).`, 'PAYLOAD_TOO_LARGE');
+    }
+    if (!gate.tryEnter()) {
+      log.warn({ pending: gate.inFlight }, 'webhook refused: too many unverified bodies being read');
+      res.setHeader('connection', 'close');
+      res.setHeader('retry-after', '1');
+      throw new HttpError(503, 'Too many webhook deliveries are being received at once; retry shortly.', 'WEBHOOKS_BUSY');
+    }
+    let raw: Buffer;
+    try {
+      raw = await readRawBody(req, options.maxBodyBytes);
+    } finally {
+      gate.leave();
+    }
 
     const verdict = verifyDixaSignature(raw, headerOf(req, 'x-dixa-signature'), keyFor(secret), {
       now: now(),

@@ -38,12 +38,12 @@ function timestampMsOf(t: string): number | undefined {
   return t.length <= 11 ? n * 1000 : n;
 }
 
-export function verifyDixaSignature(
-  rawBody: Buffer,
-  header: string | undefined,
-  key: Buffer,
-  options: VerifyOptions,
-): SignatureVerdict {
+/** The header's parts, or why it cannot be a Dixa signature. */
+type ParsedHeader =
+  | { ok: true; t: string; timestampMs: number; candidates: string[] }
+  | { ok: false; code: SignatureFailureCode; reason: string };
+
+function parseSignatureHeader(header: string | undefined): ParsedHeader {
   if (header === undefined || header.trim() === '') {
     return { ok: false, code: 'WEBHOOK_SIGNATURE_MISSING', reason: 'The X-DIXA-SIGNATURE header is missing.' };
   }
@@ -66,9 +66,41 @@ export function verifyDixaSignature(
       reason: 'X-DIXA-SIGNATURE must look like t=<milliseconds>,v1=<64 hex characters>.',
     };
   }
-  // Check the MAC before the clock, so a forged request learns nothing about our window.
-  const expected = signatureOf(key, t, rawBody);
-  const matches = candidates.some((candidate) => {
+  return { ok: true, t, timestampMs, candidates };
+}
+
+function staleness(timestampMs: number, options: VerifyOptions): SignatureVerdict | undefined {
+  if (options.toleranceMs > 0 && Math.abs(options.now - timestampMs) > options.toleranceMs) {
+    return {
+      ok: false,
+      code: 'WEBHOOK_TIMESTAMP_STALE',
+      reason: `The signature timestamp is more than ${Math.round(options.toleranceMs / 1000)} s away from the gateway's clock.`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * What can be judged from the header alone: missing, malformed or stale. Checked before the
+ * body is read, so an unsigned or replayed request costs no buffering. (The tolerance is
+ * documented, so refusing a stale timestamp before the MAC tells a forger nothing new.)
+ */
+export function precheckDixaSignature(header: string | undefined, options: VerifyOptions): SignatureVerdict {
+  const parsed = parseSignatureHeader(header);
+  if (!parsed.ok) return parsed;
+  return staleness(parsed.timestampMs, options) ?? { ok: true, timestampMs: parsed.timestampMs };
+}
+
+export function verifyDixaSignature(
+  rawBody: Buffer,
+  header: string | undefined,
+  key: Buffer,
+  options: VerifyOptions,
+): SignatureVerdict {
+  const parsed = parseSignatureHeader(header);
+  if (!parsed.ok) return parsed;
+  const expected = signatureOf(key, parsed.t, rawBody);
+  const matches = parsed.candidates.some((candidate) => {
     const given = Buffer.from(candidate, 'hex');
     return given.length === expected.length && timingSafeEqual(given, expected);
   });
@@ -79,12 +111,5 @@ export function verifyDixaSignature(
       reason: "The signature does not match the body: check DIXA_WEBHOOK_SECRET against the subscription's secretKey.",
     };
   }
-  if (options.toleranceMs > 0 && Math.abs(options.now - timestampMs) > options.toleranceMs) {
-    return {
-      ok: false,
-      code: 'WEBHOOK_TIMESTAMP_STALE',
-      reason: `The signature timestamp is more than ${Math.round(options.toleranceMs / 1000)} s away from the gateway's clock.`,
-    };
-  }
-  return { ok: true, timestampMs };
+  return staleness(parsed.timestampMs, options) ?? { ok: true, timestampMs: parsed.timestampMs };
 }

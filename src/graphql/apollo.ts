@@ -21,6 +21,11 @@ export function createApolloServer(
     introspection: config.graphql.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts shuts down on SIGINT/SIGTERM itself; Apollo's own handler would re-raise the
+    // signal after stopping and kill the process midway through that shutdown.
+    stopOnTerminationSignals: false,
+    // No "Did you mean ..." field suggestions where introspection is off (production).
+    hideSchemaDetailsFromClientErrors: !config.graphql.introspection,
     plugins: [
       // No cache hints are used; the default plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),

@@ -22,6 +22,18 @@ function tooComplex(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, http: { status: 400 } } });
 }
 
+/** A document whose operation cannot be chosen: several without operationName, or an unknown name. */
+function badOperation(document: DocumentNode, operationName: string | undefined): GraphQLError {
+  const names = document.definitions
+    .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
+    .map((d) => d.name?.value ?? '(anonymous)');
+  const message =
+    operationName === undefined
+      ? `The document has ${names.length} operations (${names.join(', ')}); send operationName to say which one to run.`
+      : `operationName ${JSON.stringify(operationName)} names no operation in the document; it has ${names.join(', ') || 'none'}.`;
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, argument: 'operationName', http: { status: 400 } } });
+}
+
 /** Root fields after expanding fragments, so a spread cannot hide them. */
 function countRootFields(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
   let count = 0;
@@ -48,7 +60,8 @@ function structuralViolations(schema: GraphQLSchema, document: DocumentNode, lim
   const onReject = [(_: unknown, error: GraphQLError) => void rejected.push(error.message.replace(/^Syntax Error: /, ''))];
   validate(schema, document, [
     maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject, flattenFragments: true }),
-    maxAliasesRule({ n: limits.maxAliases, propagateOnRejection: false, onReject }),
+    // __typename aliases cost nothing upstream but are work all the same: they count too.
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], propagateOnRejection: false, onReject }),
   ]);
   return rejected;
 }
@@ -88,7 +101,13 @@ export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlug
     const key = `${operationName ?? ''}:${JSON.stringify(variables)}`;
     const known = byVariables.get(key);
     if (known) return known.verdict || undefined;
-    const cost = getComplexity({ schema, query: document, variables, operationName, estimators: [dixaCallEstimator] });
+    let cost: number;
+    try {
+      cost = getComplexity({ schema, query: document, variables, operationName, estimators: [dixaCallEstimator] });
+    } catch {
+      // The estimator throws on shapes it cannot walk; what cannot be estimated is not run.
+      return 'The operation\'s cost could not be estimated. Simplify it: fewer fragments, aliases or nested lists.';
+    }
     const verdict =
       cost > limits.maxCost
         ? `The operation could need about ${cost} Dixa calls; the limit is ${limits.maxCost}. Ask for fewer items (first), fewer nested lists, or split it.`
@@ -101,8 +120,14 @@ export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlug
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
+          if (!operation) throw badOperation(document, request.operationName ?? undefined);
+          if (operation.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at /graphql, not over HTTP POST or GET.', {
+              extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
+            });
+          }
           const verdict =
-            shapeVerdict(schema, document, operation as OperationDefinitionNode) ??
+            shapeVerdict(schema, document, operation) ??
             costVerdict(schema, document, request.operationName ?? undefined, request.variables ?? {});
           if (verdict) throw tooComplex(verdict);
         },

@@ -3,6 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type ContextThunk } from '@apollo/server';
 import type { GatewayContext } from '../context.js';
+import { graphQLRequestProblem } from '../graphql/document-guard.js';
+import { HttpError } from '../errors.js';
 import { readJsonBody } from './read-body.js';
 
 export const GRAPHQL_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -21,6 +23,12 @@ export async function handleGraphQL(
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
   const search = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+  // Refused before Apollo parses or validates it: see document-guard.ts.
+  const params = new URLSearchParams(search);
+  const problem = graphQLRequestProblem(
+    typeof body === 'object' && body !== null ? (body as { query?: unknown; variables?: unknown }) : { query: params.get('query') ?? undefined, variables: params.get('variables') ?? undefined },
+  );
+  if (problem) throw new HttpError(400, problem, 'QUERY_TOO_COMPLEX');
   const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search, body }, context });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;

@@ -8,6 +8,7 @@ import { parseEmail, parseFirst, parseList } from '../validation/arguments.js';
 import { parseConversationFilter, parseSearchText } from '../validation/search-arguments.js';
 import { parseConversationId, parseUuid } from '../validation/ids.js';
 import { checkDixaConnection } from '../datasources/dixa/connection-check.js';
+import { DEMO_MODE_MESSAGE } from '../demo-mode.js';
 import { toConversationConnection } from './conversation-connection.js';
 
 /** `conversations(ids)` fans out to one Dixa read per id; this bounds one operation's share. */
@@ -37,9 +38,11 @@ export const Query: QueryResolvers = {
   queues: (_root, _args, { dixa }) => dixa.loaders.queues.get('all'),
   tags: (_root, _args, { dixa }) => dixa.loaders.tags.get('all'),
   dixaConnection: async (_root, _args, { dixa, config }) => {
-    const verdict = await checkDixaConnection(dixa.client);
+    const verdict = await checkDixaConnection(dixa.client, { apiUrl: config.dixa.apiUrl });
     return {
       ...verdict,
+      // A working demo says so: its data is the embedded fake's, not an organization's.
+      message: verdict.message ?? (config.demo ? DEMO_MODE_MESSAGE : null),
       accessMode: config.dixa.access === 'read-write' ? 'READ_WRITE' : 'READ_ONLY',
       replyChannels: config.dixa.replyChannels,
     };

@@ -33,9 +33,9 @@ export interface CircuitTicket {
 }
 
 type State =
-  | { kind: 'closed'; outcomes: { at: number; failed: boolean }[] }
-  | { kind: 'open'; until: number; reason: string }
-  | { kind: 'half-open'; probe: CircuitTicket; leaseUntil: number; reason: string };
+  | { kind: 'closed'; outcomes: { at: number; failed: boolean }[]; lastFailure?: string | undefined }
+  | { kind: 'open'; until: number; reason: string; lastFailure: string | undefined }
+  | { kind: 'half-open'; probe: CircuitTicket; leaseUntil: number; reason: string; lastFailure: string | undefined };
 
 const NOT_A_PROBE: CircuitTicket = Object.freeze({ probe: false });
 
@@ -59,11 +59,11 @@ export class CircuitBreaker {
     const now = this.clock.now();
     if ((state.kind === 'open' && now >= state.until) || (state.kind === 'half-open' && now >= state.leaseUntil)) {
       const probe: CircuitTicket = { probe: true };
-      this.states.set(key, { kind: 'half-open', probe, leaseUntil: now + this.probeLeaseMs, reason: state.reason });
+      this.states.set(key, { kind: 'half-open', probe, leaseUntil: now + this.probeLeaseMs, reason: state.reason, lastFailure: state.lastFailure });
       return probe;
     }
     const retryAfterSeconds = state.kind === 'open' ? Math.max(1, Math.ceil((state.until - now) / 1000)) : 1;
-    throw new CircuitOpenError(operation, state.reason, retryAfterSeconds);
+    throw new CircuitOpenError(operation, state.reason, retryAfterSeconds, state.lastFailure);
   }
 
   /** Dixa answered (any status that is not a failure of Dixa). */
@@ -77,18 +77,19 @@ export class CircuitBreaker {
     if (state.kind === 'closed') this.record(key, state, false);
   }
 
-  /** Dixa failed (5xx, timeout, reset). */
-  failed(key: string, ticket: CircuitTicket): void {
+  /** Dixa failed (5xx, timeout, reset); `cause` says how, for the open circuit's message. */
+  failed(key: string, ticket: CircuitTicket, cause?: string): void {
     const state = this.states.get(key) ?? { kind: 'closed', outcomes: [] };
     if (state.kind === 'half-open') {
-      if (state.probe === ticket) this.open(key, 'the trial call after a pause failed too');
+      if (state.probe === ticket) this.open(key, 'the trial call after a pause failed too', cause ?? state.lastFailure);
       return;
     }
     if (state.kind === 'open') return;
+    state.lastFailure = cause;
     this.record(key, state, true);
     const failures = state.outcomes.filter((o) => o.failed).length;
     if (failures >= this.options.threshold && failures * 2 >= state.outcomes.length) {
-      this.open(key, `Dixa failed ${failures} of the last ${state.outcomes.length} calls within ${Math.round(this.windowMs / 1000)} s`);
+      this.open(key, `Dixa failed ${failures} of the last ${state.outcomes.length} calls within ${Math.round(this.windowMs / 1000)} s`, cause);
     }
   }
 
@@ -96,7 +97,7 @@ export class CircuitBreaker {
   abandoned(key: string, ticket: CircuitTicket): void {
     const state = this.states.get(key);
     if (state?.kind === 'half-open' && state.probe === ticket) {
-      this.states.set(key, { kind: 'open', until: this.clock.now(), reason: state.reason });
+      this.states.set(key, { kind: 'open', until: this.clock.now(), reason: state.reason, lastFailure: state.lastFailure });
     }
   }
 
@@ -111,8 +112,8 @@ export class CircuitBreaker {
     else this.states.set(key, state);
   }
 
-  private open(key: string, reason: string): void {
-    this.states.set(key, { kind: 'open', until: this.clock.now() + this.options.cooldownMs, reason });
+  private open(key: string, reason: string, lastFailure: string | undefined): void {
+    this.states.set(key, { kind: 'open', until: this.clock.now() + this.options.cooldownMs, reason, lastFailure });
   }
 
   /** Forgets every circuit (operators' and tests' clean slate). */

@@ -4,7 +4,7 @@
 import { parseConversationId, parseUuid } from '../../validation/ids.js';
 import { UpstreamError } from '../../errors.js';
 import { pageKeyOf } from './page-cursor.js';
-import type { DixaCredentials, DixaRequest, DixaTransport } from './transport.js';
+import type { CallPriority, DixaCredentials, DixaRequest, DixaTransport } from './transport.js';
 import type {
   DixaAddedMessage,
   DixaAgent,
@@ -50,6 +50,8 @@ export class DixaClient {
     private readonly transport: DixaTransport,
     private readonly credentials: DixaCredentials,
     private readonly signal?: AbortSignal,
+    /** Stamped on every call this client makes (see DixaRequest.priority). */
+    private readonly priority?: CallPriority,
   ) {}
 
   get fingerprint(): string {
@@ -58,14 +60,14 @@ export class DixaClient {
 
   /** The `data` of Dixa's envelope; null for 204/202 and, on reads, 404. */
   private async send<T>(request: DixaRequest): Promise<T | null> {
-    const body = await this.transport.send<DixaEnvelope<T>>({ signal: this.signal, ...request }, this.credentials);
+    const body = await this.transport.send<DixaEnvelope<T>>({ signal: this.signal, ...(this.priority ? { priority: this.priority } : {}), ...request }, this.credentials);
     return body === null ? null : body.data;
   }
 
   private async pageOf<T>(request: DixaRequest, page: PageRequest): Promise<Page<T> | null> {
     // Later pages are addressed by Dixa's key alone, exactly as `meta.next` carries it.
     const query = page.pageKey ? { ...request.query, pageKey: page.pageKey } : { ...request.query, pageLimit: page.pageLimit };
-    const body = await this.transport.send<DixaPage<T>>({ signal: this.signal, ...request, query }, this.credentials);
+    const body = await this.transport.send<DixaPage<T>>({ signal: this.signal, ...(this.priority ? { priority: this.priority } : {}), ...request, query }, this.credentials);
     if (body === null) return null;
     return { items: body.data ?? [], nextPageKey: pageKeyOf(body.meta?.next) };
   }

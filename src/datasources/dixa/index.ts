@@ -7,7 +7,7 @@ import { createLoaders, type DixaLoaders } from './loaders.js';
 import { RequestCacheChanges } from './cache-changes.js';
 import { DixaCache } from './dixa-cache.js';
 import { tokenFingerprint } from './token-fingerprint.js';
-import { DixaTransport, type TransportOptions } from './transport.js';
+import { DixaTransport, type CallPriority, type TransportOptions } from './transport.js';
 import { IdempotentWrites } from '../../writes/idempotent-writes.js';
 import { MemoryIdempotencyStore } from '../../writes/memory-idempotency-store.js';
 import { PendingMessages } from './pending-messages.js';
@@ -55,9 +55,9 @@ export class DixaDataSource {
   }
 
   /** What one GraphQL request uses; `signal` aborts its pending Dixa calls. */
-  forRequest(token: string, signal?: AbortSignal): RequestDixa {
+  forRequest(token: string, signal?: AbortSignal, priority?: CallPriority): RequestDixa {
     const credentials = { token: token.trim(), fingerprint: tokenFingerprint(token) };
-    const client = new DixaClient(this.transport, credentials, signal);
+    const client = new DixaClient(this.transport, credentials, signal, priority);
     const loaders = createLoaders(client, this.cache);
     return {
       client,

@@ -35,6 +35,8 @@ export interface DixaRequest {
   priority?: CallPriority;
 }
 
+export type { CallPriority } from './rate-limiter.js';
+
 export interface TransportOptions {
   apiUrl: string;
   apiVersion: ApiVersion;
@@ -108,7 +110,7 @@ export class DixaTransport {
         this.breaker.succeeded(key, ticket);
         return result;
       } catch (error) {
-        if (isUpstreamFailure(error)) this.breaker.failed(key, ticket);
+        if (isUpstreamFailure(error)) this.breaker.failed(key, ticket, (error as Error).message);
         else if (isDixaAnswer(error)) this.breaker.succeeded(key, ticket);
         else this.breaker.abandoned(key, ticket);
         // Someone else spent this token's budget: everyone on it waits out Retry-After.

@@ -78,7 +78,7 @@ export interface DecodedWebhook {
   fqn: string;
   /** ISO-8601; the receipt time when Dixa sent none. */
   occurredAt: string;
-  /** Dixa's csid as a string; null for events about no conversation. */
-  conversationId: string | null;
+  /** Dixa's csid as a string of digits. */
+  conversationId: string;
   envelope: WebhookEnvelope;
 }
