@@ -1,12 +1,11 @@
 // Entry point for `npm start`: configuration, demo mode (the embedded fake Dixa when no
 // DIXA_API_TOKEN is set), the gateway, a start-up connection verdict, graceful shutdown.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { checkDixaConnection } from './datasources/dixa/connection-check.js';
-import { sendWebhooks, startFakeDixa, type FakeDixa, type WebhookSender } from './demo/fake-dixa/index.js';
+import { startFakeDixa, type FakeDixa } from './demo/fake-dixa/index.js';
 import { createLogger } from './logger.js';
 import { createGateway } from './server.js';
 
@@ -34,18 +33,17 @@ async function main(): Promise<void> {
     if (!process.env.DATA_DIR?.trim()) config.dataDir = mkdtempSync(join(tmpdir(), 'dixa-gateway-demo-'));
     // Replies and notes in the playground need an agent to be sent as: the token's owner.
     config.dixa.defaultAgentId ??= fake.world(DEMO_TOKEN).apiUserId;
-    // The fake signs its webhooks with a secret made up for this run, so the playground
-    // sees live events; a configured DIXA_WEBHOOK_SECRET is kept.
-    config.webhookSecret ??= randomBytes(32).toString('hex');
     logger.warn({ fakeDixa: fake.url }, 'DIXA_API_TOKEN is not set: demo mode, serving an embedded fake Dixa with seeded data');
   }
 
   const gateway = await createGateway(config, logger);
   const url = await gateway.listen();
   logger.info({ url: `${url}/graphql` }, 'gateway listening');
-  let webhooks: WebhookSender | undefined;
-  if (fake && config.webhookSecret) {
-    webhooks = sendWebhooks(fake, { url: `${url}/webhooks/dixa`, secretHex: config.webhookSecret, token: DEMO_TOKEN });
+  if (fake) {
+    // As DIXA_MANAGE_WEBHOOKS would: the fake gets a subscription for this gateway and the
+    // gateway adopts its secret, so the playground shows live events and syncStatus ok.
+    config.sync.publicUrl ??= url;
+    await gateway.sync.configure();
   }
 
   const verdict = await checkDixaConnection(gateway.datasource.forRequest(config.dixa.token as string).client);
@@ -56,7 +54,6 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    await webhooks?.stop();
     await gateway.close();
     await fake?.close();
     process.exit(0);

@@ -21,12 +21,15 @@ import { CallerAuth } from './http/caller-auth.js';
 import { handleGraphQL } from './http/graphql-handler.js';
 import { HttpError, sendJson } from './http/read-body.js';
 import { buildGatewaySchema } from './schema.js';
+import { createGatewaySync, DeliveryWatch, openSecretStore, type GatewaySync } from './sync/index.js';
 
 export interface Gateway {
   server: Server;
   datasource: DixaDataSource;
   /** The webhook event log and its live feed. */
   events: GatewayEvents;
+  /** The managed webhook subscription, syncStatus and gap repair. */
+  sync: GatewaySync;
   /** Starts listening; resolves to the base URL, e.g. http://127.0.0.1:4000. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -60,12 +63,18 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   await apollo.start();
   const datasource = new DixaDataSource(config, logger, { onCall: (method, path, status, seconds) => metrics.dixaCall(method, path, status, seconds) });
   metrics.watchCache(datasource.cache);
+  const secrets = openSecretStore(config.dataDir);
+  const watch = new DeliveryWatch();
   const events = createGatewayEvents(config, logger, datasource.cache, {
     pendingMessages: datasource.pendingMessages,
+    adoptedSecretHex: () => secrets.get()?.secretHex,
+    observer: watch,
     ...(options.now ? { now: options.now } : {}),
   });
+  const sync = createGatewaySync({ config, logger, datasource, events, secrets, watch });
+  await sync.start();
 
-  const createContext = createContextFactory(config, logger, datasource, events);
+  const createContext = createContextFactory(config, logger, datasource, events, sync);
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
@@ -158,6 +167,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     server,
     datasource,
     events,
+    sync,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -174,6 +184,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       server.closeAllConnections();
       await closed;
       await apollo.stop();
+      await sync.close();
       await datasource.close();
       await events.close();
     },

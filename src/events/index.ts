@@ -6,11 +6,11 @@ import type { GatewayConfig } from '../config.js';
 import type { SharedCache } from '../datasources/dixa/shared-cache.js';
 import type { PendingMessages } from '../datasources/dixa/pending-messages.js';
 import { tokenFingerprint } from '../datasources/dixa/token-fingerprint.js';
-import { createCacheRefresher } from './cache-refresh.js';
+import { createCacheRefresher, type CacheRefresher } from './cache-refresh.js';
 import { EventBus } from './event-bus.js';
 import type { EventLog } from './event-log.js';
 import { openSqliteEventLog } from './sqlite-event-log.js';
-import { createWebhookReceiver, type WebhookHandler } from './webhook-receiver.js';
+import { createWebhookReceiver, type WebhookHandler, type WebhookReceiverOptions } from './webhook-receiver.js';
 
 export type { EventFeed } from './event-stream.js';
 
@@ -21,6 +21,8 @@ export interface GatewayEvents {
   log: EventLog;
   bus: EventBus;
   handleWebhook: WebhookHandler;
+  /** Keeps the cache fresh from events; gap repair (src/sync) applies repaired events through it. */
+  refresher: CacheRefresher;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,10 @@ export interface GatewayEventsOptions {
   log?: EventLog;
   /** Replies being sent: their webhooks keep the cached message list (see cache-refresh.ts). */
   pendingMessages?: PendingMessages;
+  /** The secret adopted from the Dixa subscription (src/sync), accepted beside DIXA_WEBHOOK_SECRET. */
+  adoptedSecretHex?: () => string | undefined;
+  /** Told of accepted and refused deliveries (src/sync). */
+  observer?: WebhookReceiverOptions['observer'];
 }
 
 export function createGatewayEvents(
@@ -50,14 +56,17 @@ export function createGatewayEvents(
     return fingerprint.value;
   };
   const configured = scope();
-  if (config.webhookSecret && configured) cache.keepFresh(configured);
+  if ((config.webhookSecret || options.adoptedSecretHex?.()) && configured) cache.keepFresh(configured);
+  const refresher = createCacheRefresher(cache, scope, options.pendingMessages);
   const handleWebhook = createWebhookReceiver({
     secretHex: () => config.webhookSecret,
+    ...(options.adoptedSecretHex ? { adoptedSecretHex: options.adoptedSecretHex } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
     toleranceMs: config.events.toleranceSeconds * 1000,
     maxBodyBytes: config.events.maxBodyBytes,
     log,
     bus,
-    refresher: createCacheRefresher(cache, scope, options.pendingMessages),
+    refresher,
     logger: logger.child({ component: 'webhooks' }),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -79,6 +88,7 @@ export function createGatewayEvents(
     log,
     bus,
     handleWebhook,
+    refresher,
     async close() {
       clearInterval(timer);
       await log.close();
