@@ -11,6 +11,7 @@ const ENV = { SYNC_STATUS_CACHE_SECONDS: '0' };
 let h: Harness;
 afterEach(async () => {
   await h?.close();
+  h = undefined as unknown as Harness;
 });
 
 async function started(env: Record<string, string> = {}): Promise<Harness> {

@@ -14,6 +14,8 @@ import type { FakeWorld } from './world.js';
 export interface FakeWebhookDispatcher {
   /** Attempts per delivery when the receiver fails or is unreachable (default 3; 1 gives up at once). */
   attempts: number;
+  /** When set, deliveries are not sent and are recorded as failed with this response code (Dixa cannot get through). */
+  failWith: number | undefined;
   /** Holds deliveries back (they queue) until resume(). */
   pause(): void;
   resume(): void;
@@ -87,6 +89,10 @@ export function startWebhookDispatch(changes: NodeJS.EventEmitter, worldOf: (tok
   const deliver = async (pending: Pending): Promise<void> => {
     let result = { code: 0, text: '' };
     for (let attempt = 1; attempt <= Math.max(1, dispatcher.attempts); attempt++) {
+      if (dispatcher.failWith !== undefined) {
+        result = { code: dispatcher.failWith, text: 'Failed (scripted by the test)' };
+        break;
+      }
       result = await post(pending);
       if (result.code >= 200 && result.code < 300) break;
       // Dixa's retry policy is not documented; the fake retries 5xx and unreachable only.
@@ -128,6 +134,7 @@ export function startWebhookDispatch(changes: NodeJS.EventEmitter, worldOf: (tok
   const worlds = new Map<string, FakeWorld>();
   const dispatcher: FakeWebhookDispatcher = {
     attempts: 3,
+    failWith: undefined,
     deliveries,
     pause() {
       paused = true;
