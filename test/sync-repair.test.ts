@@ -199,9 +199,14 @@ describe('event log: the same change from two sources', () => {
       });
       expect((await log.append(event('w1', at, 'WEBHOOK'))).stored).toBe(true);
       expect((await log.append(event('a1', at + 1500, 'RECONCILED'))).stored).toBe(false);
+      // The webhook is taken by a1: another close in the window (closed, reopened, closed) is its own change.
+      expect((await log.append(event('a3', at + 20_000, 'RECONCILED'))).stored).toBe(true);
+      // A second repair of the same activity is still a duplicate.
+      expect((await log.append(event('a1', at + 1500, 'RECONCILED'))).stored).toBe(false);
       expect((await log.append(event('a2', at + 3_600_000, 'RECONCILED'))).stored).toBe(true);
-      // Two closes from the same source are two changes (each has its own event id).
-      expect((await log.append(event('w2', at + 1000, 'WEBHOOK'))).stored).toBe(true);
+      // The late webhook of the close a3 recovered is a duplicate; a third close is new.
+      expect((await log.append(event('w2', at + 19_000, 'WEBHOOK'))).stored).toBe(false);
+      expect((await log.append(event('w3', at + 40_000, 'WEBHOOK'))).stored).toBe(true);
       const one = { ...event('m1', at, 'WEBHOOK'), rawType: 'CONVERSATION_MESSAGE_ADDED', changeKey: null, messageId: 'msg-1' };
       expect((await log.append(one)).stored).toBe(true);
       expect((await log.append({ ...one, eventId: 'activity:x', source: 'RECONCILED', occurredAt: new Date(at + 86_400_000).toISOString() })).stored).toBe(false);

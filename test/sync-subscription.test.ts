@@ -2,6 +2,7 @@
 // syncStatus's diagnosis of each broken state, over real HTTP against the fake Dixa.
 import { afterEach, describe, expect, it } from 'vitest';
 import { webhookStateOf, WEBHOOK_EVENT_NAMES } from '../src/demo/fake-dixa/index.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { REQUIRED_EVENTS } from '../src/sync/required-events.js';
 import { route, startHarness, TOKEN, type Harness } from './support/harness.js';
 import { allEvents, CONFIGURE, customerMessage, dixa, openChat, receiverUrl, STATUS } from './support/sync.js';
@@ -191,5 +192,30 @@ describe('syncStatus diagnosis', () => {
     h.fake.faults.add({ method: 'GET', path: '/webhooks', status: 401, body: { message: 'User is unauthorized to perform an underlying operation' } });
     const res = await h.gql(STATUS);
     expect(codes(res)).toContain('DIXA_AUTH_FAILED');
+  });
+});
+
+describe('sync settings', () => {
+  const base = { DIXA_API_TOKEN: 't' };
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig({ ...base, ...env });
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+
+  it('takes PUBLIC_URL without a trailing slash and refuses one with a query or credentials', () => {
+    expect(loadConfig({ ...base, PUBLIC_URL: 'https://gateway.example.com/' }).sync.publicUrl).toBe('https://gateway.example.com');
+    expect(problems({ PUBLIC_URL: 'https://gateway.example.com/?x=1' })[0]).toMatch(/^PUBLIC_URL must be/);
+    expect(problems({ PUBLIC_URL: 'https://user:pw@gateway.example.com' })[0]).toMatch(/^PUBLIC_URL must be/);
+    expect(problems({ PUBLIC_URL: 'gateway.example.com' })[0]).toMatch(/^PUBLIC_URL must be/);
+  });
+
+  it('refuses DIXA_MANAGE_WEBHOOKS=true without PUBLIC_URL, and a value that is not a boolean', () => {
+    expect(problems({ DIXA_MANAGE_WEBHOOKS: 'true' })).toEqual([expect.stringMatching(/DIXA_MANAGE_WEBHOOKS=true needs PUBLIC_URL/)]);
+    expect(problems({ DIXA_MANAGE_WEBHOOKS: 'yes please', PUBLIC_URL: 'https://g.example.com' })).toEqual([expect.stringMatching(/^DIXA_MANAGE_WEBHOOKS must be true or false/)]);
+    expect(loadConfig({ ...base, DIXA_MANAGE_WEBHOOKS: 'true', PUBLIC_URL: 'https://g.example.com' }).sync.manageWebhooks).toBe(true);
   });
 });

@@ -31,6 +31,8 @@ const ADDED_COLUMNS: Record<string, string> = {
   message_id: 'TEXT',
   change_key: 'TEXT',
   occurred_ms: 'INTEGER',
+  // The event id of the other source's event this one was matched with: one partner each.
+  paired_with: 'TEXT',
 };
 
 function toEvent(row: Row): StoredEvent {
@@ -88,26 +90,34 @@ export function openSqliteEventLog(dataDir: string): EventLog {
   const byEventId = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`);
   const byMessageId = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM events WHERE message_id = ?`);
   // The same change from the other source: a webhook and an activity-log entry of one close.
-  const byChange = db.prepare<[string, number, number, EventSource], Row>(
-    `SELECT ${COLUMNS} FROM events WHERE change_key = ? AND occurred_ms BETWEEN ? AND ? AND source <> ? ORDER BY seq LIMIT 1`,
+  // Each stored event stands for one change: it matches one event of the other source (or
+  // that same event again, so a second repair or a redelivery is still a duplicate).
+  const byChange = db.prepare<[string, number, number, EventSource, string], Row>(
+    `SELECT ${COLUMNS} FROM events WHERE change_key = ? AND occurred_ms BETWEEN ? AND ? AND source <> ?
+       AND (paired_with IS NULL OR paired_with = ?) ORDER BY seq LIMIT 1`,
   );
+  const pair = db.prepare<[string, number]>('UPDATE events SET paired_with = ? WHERE seq = ? AND paired_with IS NULL');
   const lastReceived = db.prepare<[EventSource], { at: number | null }>(`SELECT MAX(received_at) AS at FROM events WHERE source = ?`);
-  const duplicateOf = (event: NewEvent): Row | undefined => {
+  const duplicateOf = (event: NewEvent): { row: Row; byChange: boolean } | undefined => {
     const source = event.source ?? 'WEBHOOK';
     const byId = byEventId.get(event.eventId);
-    if (byId) return byId;
+    if (byId) return { row: byId, byChange: false };
     if (event.messageId) {
       const row = byMessageId.get(event.messageId);
-      if (row) return row;
+      if (row) return { row, byChange: false };
     }
     const at = Date.parse(event.occurredAt);
-    if (event.changeKey && Number.isFinite(at)) return byChange.get(event.changeKey, at - CHANGE_MATCH_WINDOW_MS, at + CHANGE_MATCH_WINDOW_MS, source);
-    return undefined;
+    if (!event.changeKey || !Number.isFinite(at)) return undefined;
+    const row = byChange.get(event.changeKey, at - CHANGE_MATCH_WINDOW_MS, at + CHANGE_MATCH_WINDOW_MS, source, event.eventId);
+    return row ? { row, byChange: true } : undefined;
   };
   // Check and insert in one transaction: nothing can slip in between (better-sqlite3 is synchronous anyway).
   const appendOnce = db.transaction((event: NewEvent, receivedAt: number): { seq: number } | Row => {
     const duplicate = duplicateOf(event);
-    if (duplicate) return duplicate;
+    if (duplicate) {
+      if (duplicate.byChange) pair.run(event.eventId, duplicate.row.seq);
+      return duplicate.row;
+    }
     const at = Date.parse(event.occurredAt);
     const inserted = insert.get(
       event.eventId,
@@ -145,8 +155,8 @@ export function openSqliteEventLog(dataDir: string): EventLog {
       return { stored: true, event: { ...stored, source: event.source ?? 'WEBHOOK', receivedAt: new Date(receivedAt).toISOString(), seq: result.seq } };
     },
     async findDuplicate(event: NewEvent): Promise<StoredEvent | undefined> {
-      const row = duplicateOf(event);
-      return row ? toEvent(row) : undefined;
+      const duplicate = duplicateOf(event);
+      return duplicate ? toEvent(duplicate.row) : undefined;
     },
     async lastReceivedAt(source: EventSource): Promise<string | undefined> {
       const at = lastReceived.get(source)?.at;

@@ -25,6 +25,8 @@ export type { SyncGapRecord } from './sync-store.js';
 export const HEARTBEAT_MS = 30_000;
 /** A repaired window starts this much before the known gap: deliveries in flight, clock skew. */
 export const GAP_MARGIN_MS = 30_000;
+/** A restart after a long stop repairs at most this far back (repairSync reaches older windows in parts). */
+export const MAX_RESTART_REPAIR_MS = 31 * 24 * 60 * 60 * 1000;
 
 export interface GatewaySync {
   status(): Promise<SyncStatusReport>;
@@ -164,7 +166,7 @@ export function createGatewaySync(deps: GatewaySyncDeps): GatewaySync {
         }
       }
       // Whatever Dixa sent while the gateway was away is missing: repair it in the background.
-      if (last !== undefined && syncIsOn()) repairLater(last - GAP_MARGIN_MS, at, 'restart');
+      if (last !== undefined && syncIsOn()) repairLater(Math.max(last - GAP_MARGIN_MS, at - MAX_RESTART_REPAIR_MS), at, 'restart');
     },
     async settled() {
       while (background.size > 0) await Promise.all([...background]);
