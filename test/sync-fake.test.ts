@@ -87,7 +87,7 @@ describe('fake Dixa: webhooks API and activity log', () => {
       expect.objectContaining({ _type: 'MessageAddedByCustomer' }),
     ]);
     expect(first.json.meta.next).toMatch(/^\/beta\/conversations\/activitylog\?fromDatetime=.*&toDatetime=.*&pageKey=/);
-    const second = await fetch(`${fake.url}${first.json.meta.next}`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.json());
+    const second = await fetch(`${fake.url}${first.json.meta.next}`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.json() as Promise<any>);
     expect(second.data.map((e: any) => e._type)).toEqual(['ConversationClosed']);
     expect(second.meta.next).toBeUndefined();
   });
