@@ -27,6 +27,8 @@ const config: CodegenConfig = {
           CustomAttribute: `${dixa}#DixaCustomAttribute`,
           Organization: `${dixa}#DixaOrganization`,
           ConversationEvent: '../events/event-log.js#StoredEvent',
+          SyncStatus: '../sync/sync-status.js#SyncStatusReport',
+          SyncGap: '../sync/sync-store.js#SyncGapRecord',
         },
       },
     },

@@ -79,6 +79,15 @@ export interface GatewayConfig {
     /** Stored events older than this are deleted; 0 keeps them forever. */
     retentionDays: number;
   };
+  /** Sync that cannot silently stop (src/sync). */
+  sync: {
+    /** The gateway's externally reachable base URL; Dixa delivers to PUBLIC_URL/webhooks/dixa. */
+    publicUrl: string | undefined;
+    /** DIXA_MANAGE_WEBHOOKS: configure the subscription at start, as configureWebhooks does. */
+    manageWebhooks: boolean;
+    /** How long a syncStatus answer is reused (it costs Dixa calls). */
+    statusCacheSeconds: number;
+  };
   /** A GraphQL request's deadline: its pending Dixa calls are aborted after it. */
   requestDeadlineMs: number;
   graphql: {
@@ -282,6 +291,27 @@ function parseTtls(reader: EnvReader): Record<CacheKind, number> {
   return ttls;
 }
 
+/** PUBLIC_URL, DIXA_MANAGE_WEBHOOKS and SYNC_STATUS_CACHE_SECONDS (src/sync). */
+function parseSync(reader: EnvReader, demo: boolean): GatewayConfig['sync'] {
+  let publicUrl: string | undefined;
+  const rawUrl = reader.raw('PUBLIC_URL');
+  if (rawUrl !== undefined) {
+    try {
+      const url = new URL(rawUrl);
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) throw new Error('shape');
+      publicUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      reader.problems.push(`PUBLIC_URL must be the gateway's public base URL, such as https://gateway.example.com (no query, no credentials); got "${rawUrl}".`);
+    }
+  }
+  const manageWebhooks = reader.bool('DIXA_MANAGE_WEBHOOKS', false);
+  // Demo mode points the fake at the gateway's own address once it listens.
+  if (manageWebhooks && rawUrl === undefined && !demo) {
+    reader.problems.push('DIXA_MANAGE_WEBHOOKS=true needs PUBLIC_URL: the address Dixa delivers webhooks to (PUBLIC_URL/webhooks/dixa).');
+  }
+  return { publicUrl, manageWebhooks, statusCacheSeconds: reader.int('SYNC_STATUS_CACHE_SECONDS', 10, 0, 3600) };
+}
+
 export function loadConfig(env: Env = process.env): GatewayConfig {
   const reader = new EnvReader(env);
   const token = reader.raw('DIXA_API_TOKEN');
@@ -317,6 +347,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxPendingBodies: reader.int('DIXA_WEBHOOK_MAX_PENDING', 64, 1, 10_000),
       retentionDays: reader.int('EVENT_RETENTION_DAYS', 30, 0, 36_500),
     },
+    sync: parseSync(reader, demo),
     requestDeadlineMs: reader.int('GRAPHQL_DEADLINE_MS', 30_000, 100, 600_000),
     graphql: {
       maxDepth: reader.int('GRAPHQL_MAX_DEPTH', 10, 1, 100),

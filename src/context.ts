@@ -6,6 +6,7 @@ import type { GatewayConfig } from './config.js';
 import type { DixaDataSource, RequestDixa } from './datasources/dixa/index.js';
 import { DixaAuthFailedError } from './errors.js';
 import type { EventFeed } from './events/index.js';
+import type { GatewaySync } from './sync/index.js';
 
 export interface GatewayContext {
   requestId: string;
@@ -14,6 +15,8 @@ export interface GatewayContext {
   dixa: RequestDixa;
   /** The webhook event log and live feed; absent only where a context is built without a gateway. */
   events?: EventFeed;
+  /** The webhook subscription, syncStatus and gap repair (src/sync); absent where a context is built without a gateway. */
+  sync?: GatewaySync;
 }
 
 export interface ContextInput {
@@ -26,13 +29,14 @@ export interface ContextInput {
 
 export type ContextFactory = (input: ContextInput) => GatewayContext;
 
-export function createContextFactory(config: GatewayConfig, logger: Logger, datasource: DixaDataSource, events?: EventFeed): ContextFactory {
+export function createContextFactory(config: GatewayConfig, logger: Logger, datasource: DixaDataSource, events?: EventFeed, sync?: GatewaySync): ContextFactory {
   return ({ requestId, callerToken, signal }) => ({
     requestId,
     config,
     logger: logger.child({ requestId }),
     dixa: datasource.forRequest(dixaTokenFor(config, callerToken), signal),
     ...(events ? { events } : {}),
+    ...(sync ? { sync } : {}),
   });
 }
 

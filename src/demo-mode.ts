@@ -11,8 +11,6 @@ export interface DemoDixa {
   apiUrl: string;
   /** The demo token's own agent, so replies and notes in the playground have someone to be sent as. */
   agentId: string | undefined;
-  /** Signs the fake's webhooks; a configured DIXA_WEBHOOK_SECRET is kept instead. */
-  webhookSecret: string;
   /** The event log's folder for this run; a configured DATA_DIR is kept instead. */
   dataDir: string | undefined;
 }
@@ -21,7 +19,13 @@ export function withDemoDixa(config: GatewayConfig, demo: DemoDixa): GatewayConf
   return {
     ...config,
     dataDir: demo.dataDir ?? config.dataDir,
-    webhookSecret: config.webhookSecret ?? demo.webhookSecret,
+    // As DIXA_MANAGE_WEBHOOKS=true: the gateway creates the fake's webhook subscription at
+    // start and adopts its secret, so the playground shows live events and syncStatus ok.
+    sync: {
+      ...config.sync,
+      manageWebhooks: true,
+      publicUrl: config.sync.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
+    },
     dixa: {
       ...config.dixa,
       token: DEMO_TOKEN,

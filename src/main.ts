@@ -2,7 +2,6 @@
 // DIXA_API_TOKEN is set), the gateway, a start-up connection verdict, graceful shutdown.
 // The fake is loaded only here, only in demo mode, and the configuration is final before
 // the gateway is built (withDemoDixa returns a new one).
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,6 @@ import { createGateway } from './server.js';
 
 interface Demo {
   close(): Promise<void>;
-  startWebhooks(url: string, secretHex: string): { stop(): Promise<void> };
 }
 
 async function main(): Promise<void> {
@@ -43,13 +41,10 @@ async function main(): Promise<void> {
     config = withDemoDixa(loaded, {
       apiUrl: fake.url,
       agentId: fake.world(DEMO_TOKEN).apiUserId,
-      // The fake signs its webhooks with a secret made up for this run, so the playground sees live events.
-      webhookSecret: randomBytes(32).toString('hex'),
       dataDir: demoDataDir,
     });
     demo = {
       close: () => fake.close(),
-      startWebhooks: (url, secretHex) => fakeDixa.sendWebhooks(fake, { url, secretHex, token: DEMO_TOKEN }),
     };
     logger.warn({ fakeDixa: fake.url }, 'DIXA_API_TOKEN is not set: demo mode, serving an embedded fake Dixa with seeded data');
   }
@@ -72,7 +67,6 @@ async function main(): Promise<void> {
     throw error;
   }
   logger.info({ url: `${url}/graphql` }, 'gateway listening');
-  const webhooks = demo && config.webhookSecret ? demo.startWebhooks(`${url}/webhooks/dixa`, config.webhookSecret) : undefined;
 
   const verdict = await checkDixaConnection(gateway.datasource.forRequest(config.dixa.token as string).client, { apiUrl: config.dixa.apiUrl });
   if (verdict.ok) logger.info({ organization: verdict.organization?.name }, 'Dixa connection ok');
@@ -82,7 +76,6 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    await webhooks?.stop();
     await gateway.close();
     await demo?.close();
     removeDemoData();

@@ -27,12 +27,15 @@ import { buildGatewaySchema } from './schema.js';
 import type { IdempotencyStore } from './writes/idempotency-store.js';
 import { IdempotentWrites } from './writes/idempotent-writes.js';
 import { openSqliteIdempotencyStore } from './writes/sqlite-idempotency-store.js';
+import { createGatewaySync, DeliveryWatch, openSecretStore, type GatewaySync } from './sync/index.js';
 
 export interface Gateway {
   server: Server;
   datasource: DixaDataSource;
   /** The webhook event log and its live feed. */
   events: GatewayEvents;
+  /** The managed webhook subscription, syncStatus and gap repair. */
+  sync: GatewaySync;
   /** Starts listening; resolves to the base URL, e.g. http://127.0.0.1:4000. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -76,12 +79,18 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     new IdempotentWrites(idempotencyStore, logger.child({ component: 'idempotency' })),
   );
   metrics.watchCache(datasource.cache);
+  const secrets = openSecretStore(config.dataDir);
+  const watch = new DeliveryWatch();
   const events = createGatewayEvents(config, logger, datasource.cache, {
     pendingMessages: datasource.pendingMessages,
+    adoptedSecretHex: () => secrets.get()?.secretHex,
+    observer: watch,
     ...(options.now ? { now: options.now } : {}),
   });
+  const sync = createGatewaySync({ config, logger, datasource, events, secrets, watch });
+  await sync.start();
 
-  const createContext = createContextFactory(config, logger, datasource, events);
+  const createContext = createContextFactory(config, logger, datasource, events, sync);
   const readiness = new Readiness({
     check: () => {
       const token = config.dixa.token;
@@ -188,6 +197,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     server,
     datasource,
     events,
+    sync,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         server.once('error', (error) => reject(listenErrorOf(error, port, host)));
@@ -204,6 +214,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       server.closeAllConnections();
       await closed;
       await apollo.stop();
+      await sync.close();
       await datasource.close();
       await idempotencyStore.close();
       await events.close();

@@ -84,11 +84,11 @@ describe('the Dixa token', () => {
 describe('demo mode', () => {
   it('withDemoDixa returns a new, final config and leaves the loaded one alone', () => {
     const loaded = loadConfig({});
-    const final = withDemoDixa(loaded, { apiUrl: 'http://127.0.0.1:1', agentId: 'a', webhookSecret: 'ab', dataDir: '/tmp/x' });
+    const final = withDemoDixa(loaded, { apiUrl: 'http://127.0.0.1:1', agentId: 'a', dataDir: '/tmp/x' });
     expect(final.dixa).toMatchObject({ token: DEMO_TOKEN, apiUrl: 'http://127.0.0.1:1', defaultAgentId: 'a' });
-    expect(final).toMatchObject({ demo: true, webhookSecret: 'ab', dataDir: '/tmp/x' });
+    expect(final).toMatchObject({ demo: true, dataDir: '/tmp/x', sync: { manageWebhooks: true, publicUrl: 'http://127.0.0.1:4000' } });
     expect(loaded.dixa.token).toBeUndefined();
-    expect(loaded.webhookSecret).toBeUndefined();
+    expect(loaded.sync.manageWebhooks).toBe(false);
     expect(loaded.dataDir).toBe('./data');
   });
 

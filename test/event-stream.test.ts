@@ -11,7 +11,7 @@ function memoryLog(readDelayMs: number): EventLog {
     async append(event: NewEvent) {
       const existing = events.find((e) => e.eventId === event.eventId);
       if (existing) return { stored: false, event: existing };
-      const stored = { ...event, seq: events.length + 1 };
+      const stored = { source: 'WEBHOOK' as const, ...event, seq: events.length + 1 };
       events.push(stored);
       return { stored: true, event: stored };
     },
@@ -23,6 +23,12 @@ function memoryLog(readDelayMs: number): EventLog {
     },
     async head() {
       return events.length;
+    },
+    async findDuplicate(event: NewEvent) {
+      return events.find((e) => e.eventId === event.eventId);
+    },
+    async lastReceivedAt() {
+      return events.at(-1)?.receivedAt;
     },
     async prune() {
       return 0;

@@ -227,8 +227,11 @@ describe('read-only mode', () => {
     expect(ro.dixaCalls()).toHaveLength(0);
   });
 
+  // They change no conversation, only the webhook subscription and the event log (issue 13; test/sync-*.test.ts).
+  const ALLOWED_READ_ONLY = ['configureWebhooks', 'repairSync'];
+
   it('covers every mutation in the schema', () => {
     const fields = Object.keys(buildGatewaySchema().getMutationType()?.getFields() ?? {});
-    expect(MUTATIONS.map(([name]) => name).sort()).toEqual(fields.sort());
+    expect([...MUTATIONS.map(([name]) => name), ...ALLOWED_READ_ONLY].sort()).toEqual(fields.sort());
   });
 });

@@ -10,8 +10,8 @@ import { BodyGate } from '../http/body-gate.js';
 import { EventBus } from './event-bus.js';
 import type { EventLog } from './event-log.js';
 import { openSqliteEventLog } from './sqlite-event-log.js';
-import { createWebhookCacheUpdates } from './webhook-cache-updates.js';
-import { createWebhookReceiver, type WebhookHandler } from './webhook-receiver.js';
+import { createWebhookCacheUpdates, type WebhookCacheUpdates } from './webhook-cache-updates.js';
+import { createWebhookReceiver, type WebhookHandler, type WebhookReceiverOptions } from './webhook-receiver.js';
 
 export type { EventFeed } from './event-stream.js';
 
@@ -24,6 +24,8 @@ export interface GatewayEvents {
   handleWebhook: WebhookHandler;
   /** Webhook bodies being read before their signature is checked (bounded). */
   webhookBodies: BodyGate;
+  /** Keeps the cache fresh from events; gap repair (src/sync) applies repaired events through it. */
+  refresher: WebhookCacheUpdates;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,10 @@ export interface GatewayEventsOptions {
   log?: EventLog;
   /** Replies being sent: their webhooks keep the cached message list (see webhook-cache-updates.ts). */
   pendingMessages?: PendingMessages;
+  /** The secret adopted from the Dixa subscription (src/sync), accepted beside DIXA_WEBHOOK_SECRET. */
+  adoptedSecretHex?: () => string | undefined;
+  /** Told of accepted and refused deliveries (src/sync). */
+  observer?: WebhookReceiverOptions['observer'];
 }
 
 export function createGatewayEvents(
@@ -46,16 +52,19 @@ export function createGatewayEvents(
   const bus = new EventBus();
   // Webhooks come from the configured token's organization.
   const configured = config.dixa.token ? tokenFingerprint(config.dixa.token) : undefined;
-  if (config.webhookSecret && configured) cache.keepFresh(configured);
+  if ((config.webhookSecret || options.adoptedSecretHex?.()) && configured) cache.keepFresh(configured);
   const webhookBodies = new BodyGate(config.events.maxPendingBodies);
+  const refresher = createWebhookCacheUpdates(cache, configured, options.pendingMessages);
   const handleWebhook = createWebhookReceiver({
     gate: webhookBodies,
     secretHex: () => config.webhookSecret,
+    ...(options.adoptedSecretHex ? { adoptedSecretHex: options.adoptedSecretHex } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
     toleranceMs: config.events.toleranceSeconds * 1000,
     maxBodyBytes: config.events.maxBodyBytes,
     log,
     bus,
-    refresher: createWebhookCacheUpdates(cache, configured, options.pendingMessages),
+    refresher,
     logger: logger.child({ component: 'webhooks' }),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -78,6 +87,7 @@ export function createGatewayEvents(
     bus,
     handleWebhook,
     webhookBodies,
+    refresher,
     async close() {
       clearInterval(timer);
       await log.close();

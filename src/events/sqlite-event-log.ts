@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AppendResult, EventLog, NewEvent, ReadQuery, StoredEvent } from './event-log.js';
+import { CHANGE_MATCH_WINDOW_MS, type AppendResult, type EventLog, type EventSource, type NewEvent, type ReadQuery, type StoredEvent } from './event-log.js';
 
 export const EVENT_LOG_FILE = 'events.sqlite';
 
@@ -20,9 +20,20 @@ interface Row {
   received_at: number;
   subscription_id: string | null;
   body: string;
+  source: EventSource;
 }
 
-const COLUMNS = 'seq, event_id, raw_type, conversation_id, occurred_at, received_at, subscription_id, body';
+const COLUMNS = 'seq, event_id, raw_type, conversation_id, occurred_at, received_at, subscription_id, body, source';
+
+/** Columns added after the first release: an older file gets them on open. */
+const ADDED_COLUMNS: Record<string, string> = {
+  source: "TEXT NOT NULL DEFAULT 'WEBHOOK'",
+  message_id: 'TEXT',
+  change_key: 'TEXT',
+  occurred_ms: 'INTEGER',
+  // The event id of the other source's event this one was matched with: one partner each.
+  paired_with: 'TEXT',
+};
 
 function toEvent(row: Row): StoredEvent {
   return {
@@ -34,6 +45,7 @@ function toEvent(row: Row): StoredEvent {
     receivedAt: new Date(row.received_at).toISOString(),
     subscriptionId: row.subscription_id,
     body: row.body,
+    source: row.source,
   };
 }
 
@@ -58,12 +70,71 @@ export function openSqliteEventLog(dataDir: string): EventLog {
     CREATE INDEX IF NOT EXISTS events_by_conversation ON events (conversation_id, seq);
     CREATE INDEX IF NOT EXISTS events_by_received_at ON events (received_at);
   `);
+  const present = new Set(db.prepare<[], { name: string }>('PRAGMA table_info(events)').all().map((c) => c.name));
+  for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
+    if (!present.has(name)) db.exec(`ALTER TABLE events ADD COLUMN ${name} ${type}`);
+  }
+  // A message is stored once per Dixa message id, whether a webhook or a repair brought it.
+  db.exec(`
+    CREATE UNIQUE INDEX IF NOT EXISTS events_by_message ON events (message_id) WHERE message_id IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS events_by_change ON events (change_key, occurred_ms) WHERE change_key IS NOT NULL;
+  `);
 
-  const insert = db.prepare<[string, string, string | null, string, number, string | null, string], { seq: number }>(
-    `INSERT INTO events (event_id, raw_type, conversation_id, occurred_at, received_at, subscription_id, body)
-     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING seq`,
+  const insert = db.prepare<
+    [string, string, string | null, string, number, string | null, string, EventSource, string | null, string | null, number | null],
+    { seq: number }
+  >(
+    `INSERT INTO events (event_id, raw_type, conversation_id, occurred_at, received_at, subscription_id, body, source, message_id, change_key, occurred_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
   );
   const byEventId = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`);
+  const byMessageId = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM events WHERE message_id = ?`);
+  // The same change from the other source: a webhook and an activity-log entry of one close.
+  // Each stored event stands for one change: it matches one event of the other source (or
+  // that same event again, so a second repair or a redelivery is still a duplicate).
+  const byChange = db.prepare<[string, number, number, EventSource, string], Row>(
+    `SELECT ${COLUMNS} FROM events WHERE change_key = ? AND occurred_ms BETWEEN ? AND ? AND source <> ?
+       AND (paired_with IS NULL OR paired_with = ?) ORDER BY seq LIMIT 1`,
+  );
+  const pair = db.prepare<[string, number]>('UPDATE events SET paired_with = ? WHERE seq = ? AND paired_with IS NULL');
+  const lastReceived = db.prepare<[EventSource], { at: number | null }>(`SELECT MAX(received_at) AS at FROM events WHERE source = ?`);
+  const duplicateOf = (event: NewEvent): { row: Row; byChange: boolean } | undefined => {
+    const source = event.source ?? 'WEBHOOK';
+    const byId = byEventId.get(event.eventId);
+    if (byId) return { row: byId, byChange: false };
+    if (event.messageId) {
+      const row = byMessageId.get(event.messageId);
+      if (row) return { row, byChange: false };
+    }
+    const at = Date.parse(event.occurredAt);
+    if (!event.changeKey || !Number.isFinite(at)) return undefined;
+    const row = byChange.get(event.changeKey, at - CHANGE_MATCH_WINDOW_MS, at + CHANGE_MATCH_WINDOW_MS, source, event.eventId);
+    return row ? { row, byChange: true } : undefined;
+  };
+  // Check and insert in one transaction: nothing can slip in between (better-sqlite3 is synchronous anyway).
+  const appendOnce = db.transaction((event: NewEvent, receivedAt: number): { seq: number } | Row => {
+    const duplicate = duplicateOf(event);
+    if (duplicate) {
+      if (duplicate.byChange) pair.run(event.eventId, duplicate.row.seq);
+      return duplicate.row;
+    }
+    const at = Date.parse(event.occurredAt);
+    const inserted = insert.get(
+      event.eventId,
+      event.rawType,
+      event.conversationId,
+      event.occurredAt,
+      receivedAt,
+      event.subscriptionId,
+      event.body,
+      event.source ?? 'WEBHOOK',
+      event.messageId ?? null,
+      event.changeKey ?? null,
+      Number.isFinite(at) ? at : null,
+    );
+    if (!inserted) throw new Error('event log: insert ignored but no row holds the event');
+    return inserted;
+  });
   const readAll = db.prepare<[number, number], Row>(
     `SELECT ${COLUMNS} FROM events WHERE seq > ? AND conversation_id IS NOT NULL ORDER BY seq LIMIT ?`,
   );
@@ -78,19 +149,18 @@ export function openSqliteEventLog(dataDir: string): EventLog {
   return {
     async append(event: NewEvent): Promise<AppendResult> {
       const receivedAt = Date.parse(event.receivedAt);
-      const inserted = insert.get(
-        event.eventId,
-        event.rawType,
-        event.conversationId,
-        event.occurredAt,
-        receivedAt,
-        event.subscriptionId,
-        event.body,
-      );
-      if (inserted) return { stored: true, event: { ...event, receivedAt: new Date(receivedAt).toISOString(), seq: inserted.seq } };
-      const existing = byEventId.get(event.eventId);
-      if (!existing) throw new Error('event log: insert ignored but no row holds the event id');
-      return { stored: false, event: toEvent(existing) };
+      const result = appendOnce(event, receivedAt);
+      if ('event_id' in result) return { stored: false, event: toEvent(result) };
+      const { messageId: _m, changeKey: _c, ...stored } = event;
+      return { stored: true, event: { ...stored, source: event.source ?? 'WEBHOOK', receivedAt: new Date(receivedAt).toISOString(), seq: result.seq } };
+    },
+    async findDuplicate(event: NewEvent): Promise<StoredEvent | undefined> {
+      const duplicate = duplicateOf(event);
+      return duplicate ? toEvent(duplicate.row) : undefined;
+    },
+    async lastReceivedAt(source: EventSource): Promise<string | undefined> {
+      const at = lastReceived.get(source)?.at;
+      return at === null || at === undefined ? undefined : new Date(at).toISOString();
     },
     async read({ afterSeq, first, conversationId }: ReadQuery): Promise<StoredEvent[]> {
       const rows = conversationId === undefined ? readAll.all(afterSeq, first) : readOne.all(conversationId, afterSeq, first);

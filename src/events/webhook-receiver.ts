@@ -11,12 +11,17 @@ import type { WebhookCacheUpdates } from './webhook-cache-updates.js';
 import { BodyGate } from '../http/body-gate.js';
 import type { EventBus } from './event-bus.js';
 import { encodeEventCursor, type EventLog } from './event-log.js';
+import { webhookChangeIdentity } from '../sync/change-identity.js';
 import { decodeWebhook } from './webhook-payload.js';
 import { precheckDixaSignature, verifyDixaSignature, webhookKey } from './webhook-signature.js';
 
 export interface WebhookReceiverOptions {
   /** Read per request: demo mode sets the secret after the config was loaded. */
   secretHex: () => string | undefined;
+  /** The secret adopted from the Dixa subscription (src/sync); a delivery signed with either is accepted. */
+  adoptedSecretHex?: () => string | undefined;
+  /** Told when a delivery is accepted, and when one that carried a signature is refused. */
+  observer?: { accepted(atMs: number): void; rejected(atMs: number, code: string): void };
   toleranceMs: number;
   maxBodyBytes: number;
   log: EventLog;
@@ -41,10 +46,16 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookHandler {
   const now = options.now ?? Date.now;
   const gate = options.gate ?? new BodyGate(DEFAULT_PENDING_BODIES);
-  let cachedKey: { hex: string; key: Buffer } | undefined;
+  // At most two secrets are live (configured and adopted); their keys are decoded once.
+  let cachedKeys = new Map<string, Buffer>();
   const keyFor = (hex: string): Buffer => {
-    if (cachedKey?.hex !== hex) cachedKey = { hex, key: webhookKey(hex) };
-    return cachedKey.key;
+    let key = cachedKeys.get(hex);
+    if (!key) {
+      if (cachedKeys.size >= 4) cachedKeys = new Map();
+      key = webhookKey(hex);
+      cachedKeys.set(hex, key);
+    }
+    return key;
   };
 
   return async (req, res, requestId) => {
@@ -52,12 +63,12 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookH
       req.resume();
       throw new HttpError(405, 'Dixa delivers webhooks with POST.', 'METHOD_NOT_ALLOWED');
     }
-    const secret = options.secretHex();
-    if (!secret) {
+    const secrets = [options.secretHex(), options.adoptedSecretHex?.()].filter((s): s is string => Boolean(s));
+    if (secrets.length === 0) {
       req.resume();
       throw new HttpError(
         503,
-        "Webhooks are off: set DIXA_WEBHOOK_SECRET to the Dixa webhook subscription's secretKey (hex) so deliveries can be verified.",
+        "Webhooks are off: run the configureWebhooks mutation (or set DIXA_WEBHOOK_SECRET to the Dixa webhook subscription's secretKey, hex) so deliveries can be verified.",
         'WEBHOOKS_NOT_CONFIGURED',
       );
     }
@@ -67,8 +78,10 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookH
 
     // Everything the headers can tell is judged before one byte of the body is read; a
     // refused request's connection is closed rather than drained.
-    const precheck = precheckDixaSignature(headerOf(req, 'x-dixa-signature'), { now: now(), toleranceMs: options.toleranceMs });
+    const signature = headerOf(req, 'x-dixa-signature');
+    const precheck = precheckDixaSignature(signature, { now: now(), toleranceMs: options.toleranceMs });
     if (!precheck.ok) {
+      if (signature) options.observer?.rejected(now(), precheck.code);
       log.warn({ code: precheck.code, remoteAddress: req.socket.remoteAddress }, 'webhook refused');
       res.setHeader('connection', 'close');
       throw new HttpError(401, precheck.reason, precheck.code);
@@ -91,11 +104,15 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookH
       gate.leave();
     }
 
-    const verdict = verifyDixaSignature(raw, headerOf(req, 'x-dixa-signature'), keyFor(secret), {
-      now: now(),
-      toleranceMs: options.toleranceMs,
-    });
+    const verify = (secret: string) => verifyDixaSignature(raw, signature, keyFor(secret), { now: now(), toleranceMs: options.toleranceMs });
+    let verdict = verify(secrets[0] as string);
+    for (const other of secrets.slice(1)) {
+      if (verdict.ok) break;
+      const next = verify(other);
+      if (next.ok) verdict = next;
+    }
     if (!verdict.ok) {
+      if (signature) options.observer?.rejected(now(), verdict.code);
       log.warn({ code: verdict.code, remoteAddress: req.socket.remoteAddress }, 'webhook refused');
       throw new HttpError(401, verdict.reason, verdict.code);
     }
@@ -114,7 +131,11 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookH
       receivedAt: new Date(receivedAt).toISOString(),
       subscriptionId,
       body: raw.toString('utf8'),
+      source: 'WEBHOOK',
+      // A message or change a gap repair already stored is a duplicate (src/sync/change-identity.ts).
+      ...webhookChangeIdentity(event),
     });
+    options.observer?.accepted(receivedAt);
     if (appended.stored) {
       try {
         options.refresher.apply(event);

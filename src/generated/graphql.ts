@@ -2,6 +2,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { DixaConversation, DixaConversationMessage, DixaNote, DixaEndUser, DixaAgent, DixaQueue, DixaTag, DixaCustomAttribute, DixaOrganization } from '../datasources/dixa/types.js';
 import type { StoredEvent } from '../events/event-log.js';
+import type { SyncStatusReport } from '../sync/sync-status.js';
+import type { SyncGapRecord } from '../sync/sync-store.js';
 import type { GatewayContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -57,6 +59,11 @@ export type Channel =
   | 'WHATSAPP'
   | 'WIDGET_CHAT';
 
+export type ConfigureWebhooksInput = {
+  /** Where Dixa delivers; defaults to PUBLIC_URL + /webhooks/dixa. */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type ContentFormat =
   | 'HTML'
   | 'TEXT';
@@ -108,7 +115,7 @@ export type ConversationEvent = {
   conversationId: Scalars['ID']['output'];
   /** An opaque, ordered cursor: pass it as `after` to resume. */
   cursor: Scalars['String']['output'];
-  /** Dixa's event_id. */
+  /** Dixa's event_id (for a RECONCILED event: an id the gateway derives from Dixa's activity-log entry). */
   id: Scalars['ID']['output'];
   /** Set for MESSAGE_ADDED. */
   message?: Maybe<Message>;
@@ -116,6 +123,7 @@ export type ConversationEvent = {
   /** Dixa's event_fqn, e.g. CONVERSATION_MESSAGE_ADDED. */
   rawType: Scalars['String']['output'];
   receivedAt: Scalars['DateTime']['output'];
+  source: EventSource;
   type: ConversationEventType;
 };
 
@@ -274,6 +282,13 @@ export type EmailEnvelope = {
   to: Array<EmailContact>;
 };
 
+/** Where a stored event came from. */
+export type EventSource =
+  /** Recovered by the gateway from Dixa's activity log for a period in which webhooks did not arrive. */
+  | 'RECONCILED'
+  /** Delivered by a Dixa webhook. */
+  | 'WEBHOOK';
+
 export type Message = {
   __typename?: 'Message';
   attachments: Array<Attachment>;
@@ -300,9 +315,13 @@ export type Mutation = {
   /** Claims the conversation for the agent; force takes it over from another agent. */
   assignConversation: Conversation;
   closeConversation: Conversation;
+  /** Creates or updates the Dixa webhook subscription for this gateway (every required event, no channel filter, enabled) and adopts its signing secret. Allowed in read-only access mode: it changes no conversation. */
+  configureWebhooks: SyncStatus;
   /** An escalation: finds or creates the customer, creates the conversation, then adds the note, tags, custom attributes and queue transfer. Resumable by idempotencyKey. */
   createConversation: CreateConversationPayload;
   reopenConversation: Conversation;
+  /** Recovers what happened between from and to (default: now) from Dixa's activity log into the event log, without duplicating what is already there. */
+  repairSync: SyncGap;
   /** Sends an agent reply in the conversation itself (email stays in the customer's thread). Exactly once per idempotencyKey. */
   replyToConversation: ReplyToConversationPayload;
   /** Puts the conversation in Pending until the given time (Dixa's follow-up). */
@@ -335,6 +354,11 @@ export type MutationCloseConversationArgs = {
 };
 
 
+export type MutationConfigureWebhooksArgs = {
+  input?: InputMaybe<ConfigureWebhooksInput>;
+};
+
+
 export type MutationCreateConversationArgs = {
   input: CreateConversationInput;
 };
@@ -342,6 +366,12 @@ export type MutationCreateConversationArgs = {
 
 export type MutationReopenConversationArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRepairSyncArgs = {
+  from: Scalars['DateTime']['input'];
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -411,6 +441,8 @@ export type Query = {
   queues: Array<Queue>;
   /** Full-text and/or filtered search over conversations. */
   searchConversations: ConversationConnection;
+  /** The webhook subscription, Dixa's delivery results, gaps and their repair: the answer to 'messages are not syncing'. */
+  syncStatus: SyncStatus;
   tags: Array<Tag>;
 };
 
@@ -496,12 +528,73 @@ export type SubscriptionConversationEventsArgs = {
   conversationId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+export type SyncGap = {
+  __typename?: 'SyncGap';
+  from: Scalars['DateTime']['output'];
+  /** Events the repair added to the event log (source RECONCILED). */
+  recoveredEvents: Scalars['Int']['output'];
+  /** When the gateway finished recovering the gap from Dixa's activity log; null while it is not repaired. */
+  repairedAt?: Maybe<Scalars['DateTime']['output']>;
+  to: Scalars['DateTime']['output'];
+};
+
+export type SyncProblem = {
+  __typename?: 'SyncProblem';
+  /** WEBHOOK_NOT_CONFIGURED, WEBHOOK_DISABLED, WEBHOOK_URL_MISMATCH, WEBHOOK_EVENTS_MISSING, WEBHOOK_CHANNELS_FILTERED, WEBHOOK_DELIVERIES_FAILING, WEBHOOK_SECRET_UNKNOWN, SYNC_GAP_UNREPAIRED, or DIXA_AUTH_FAILED / DIXA_FORBIDDEN when the token cannot read what syncing needs. */
+  code: Scalars['String']['output'];
+  /** What is wrong and how to fix it, in a Dixa admin's words. */
+  message: Scalars['String']['output'];
+};
+
+/** The Dixa webhook subscription that feeds this gateway, and what to fix when messages are not syncing. */
+export type SyncStatus = {
+  __typename?: 'SyncStatus';
+  checkedAt: Scalars['DateTime']['output'];
+  /** Dixa's last delivery attempt for each subscribed event. */
+  deliveries: Array<WebhookDelivery>;
+  /** PUBLIC_URL + /webhooks/dixa; null when PUBLIC_URL is not set. */
+  expectedUrl?: Maybe<Scalars['String']['output']>;
+  /** Periods in which events may have been missed (the gateway was down, or deliveries failed), newest first. */
+  gaps: Array<SyncGap>;
+  /** When the gateway last accepted a signed delivery. */
+  lastEventReceivedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Required events (Dixa's subscription names, e.g. ConversationMessageAdded) the subscription does not cover. */
+  missingEvents: Array<Scalars['String']['output']>;
+  /** True when a subscription exists, is enabled, delivers to expectedUrl, covers every required event on every channel, its recent deliveries succeeded, and no gap is waiting for repair. */
+  ok: Scalars['Boolean']['output'];
+  /** Everything that stops or risks syncing, each with its fix; empty when ok. */
+  problems: Array<SyncProblem>;
+  /** The subscription that delivers to expectedUrl (or, without PUBLIC_URL, the only one that could be this gateway's); null when none does. */
+  subscription?: Maybe<WebhookSubscription>;
+};
+
 export type Tag = {
   __typename?: 'Tag';
   active: Scalars['Boolean']['output'];
   color?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
+};
+
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Dixa's subscription event name. */
+  event: Scalars['String']['output'];
+  responseCode?: Maybe<Scalars['Int']['output']>;
+  success?: Maybe<Scalars['Boolean']['output']>;
+};
+
+export type WebhookSubscription = {
+  __typename?: 'WebhookSubscription';
+  /** The channels Dixa's InitialChannel filter limits deliveries to; empty when there is no channel filter. */
+  channels: Array<Scalars['String']['output']>;
+  enabled: Scalars['Boolean']['output'];
+  /** Dixa's subscription event names. */
+  events: Array<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  name?: Maybe<Scalars['String']['output']>;
+  url: Scalars['String']['output'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -591,6 +684,7 @@ export type ResolversTypes = ResolversObject<{
   Author: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['Author']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Channel: Channel;
+  ConfigureWebhooksInput: ConfigureWebhooksInput;
   ContentFormat: ContentFormat;
   Conversation: ResolverTypeWrapper<DixaConversation>;
   ConversationConnection: ResolverTypeWrapper<Omit<ConversationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ConversationEdge']>, nodes: Array<ResolversTypes['Conversation']> }>;
@@ -611,6 +705,7 @@ export type ResolversTypes = ResolversObject<{
   DixaConnectionStatus: ResolverTypeWrapper<Omit<DixaConnectionStatus, 'organization'> & { organization?: Maybe<ResolversTypes['Organization']> }>;
   EmailContact: ResolverTypeWrapper<EmailContact>;
   EmailEnvelope: ResolverTypeWrapper<EmailEnvelope>;
+  EventSource: EventSource;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -625,7 +720,12 @@ export type ResolversTypes = ResolversObject<{
   ReplyToConversationPayload: ResolverTypeWrapper<Omit<ReplyToConversationPayload, 'conversation' | 'message'> & { conversation: ResolversTypes['Conversation'], message: ResolversTypes['Message'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SyncGap: ResolverTypeWrapper<SyncGapRecord>;
+  SyncProblem: ResolverTypeWrapper<SyncProblem>;
+  SyncStatus: ResolverTypeWrapper<SyncStatusReport>;
   Tag: ResolverTypeWrapper<DixaTag>;
+  WebhookDelivery: ResolverTypeWrapper<WebhookDelivery>;
+  WebhookSubscription: ResolverTypeWrapper<WebhookSubscription>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -634,6 +734,7 @@ export type ResolversParentTypes = ResolversObject<{
   Attachment: Attachment;
   Author: ResolversUnionTypes<ResolversParentTypes>['Author'];
   Boolean: Scalars['Boolean']['output'];
+  ConfigureWebhooksInput: ConfigureWebhooksInput;
   Conversation: DixaConversation;
   ConversationConnection: Omit<ConversationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ConversationEdge']>, nodes: Array<ResolversParentTypes['Conversation']> };
   ConversationEdge: Omit<ConversationEdge, 'node'> & { node: ResolversParentTypes['Conversation'] };
@@ -664,7 +765,12 @@ export type ResolversParentTypes = ResolversObject<{
   ReplyToConversationPayload: Omit<ReplyToConversationPayload, 'conversation' | 'message'> & { conversation: ResolversParentTypes['Conversation'], message: ResolversParentTypes['Message'] };
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  SyncGap: SyncGapRecord;
+  SyncProblem: SyncProblem;
+  SyncStatus: SyncStatusReport;
   Tag: DixaTag;
+  WebhookDelivery: WebhookDelivery;
+  WebhookSubscription: WebhookSubscription;
 }>;
 
 export type AgentResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent']> = ResolversObject<{
@@ -728,6 +834,7 @@ export type ConversationEventResolvers<ContextType = GatewayContext, ParentType 
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   rawType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   receivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['EventSource'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['ConversationEventType'], ParentType, ContextType>;
 }>;
 
@@ -818,8 +925,10 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   addNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationAddNoteArgs, 'conversationId' | 'message'>>;
   assignConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationAssignConversationArgs, 'agentId' | 'force' | 'id'>>;
   closeConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationCloseConversationArgs, 'id'>>;
+  configureWebhooks?: Resolver<ResolversTypes['SyncStatus'], ParentType, ContextType, Partial<MutationConfigureWebhooksArgs>>;
   createConversation?: Resolver<ResolversTypes['CreateConversationPayload'], ParentType, ContextType, RequireFields<MutationCreateConversationArgs, 'input'>>;
   reopenConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationReopenConversationArgs, 'id'>>;
+  repairSync?: Resolver<ResolversTypes['SyncGap'], ParentType, ContextType, RequireFields<MutationRepairSyncArgs, 'from'>>;
   replyToConversation?: Resolver<ResolversTypes['ReplyToConversationPayload'], ParentType, ContextType, RequireFields<MutationReplyToConversationArgs, 'input'>>;
   setFollowUp?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationSetFollowUpArgs, 'id' | 'until'>>;
   tagConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationTagConversationArgs, 'id' | 'tag'>>;
@@ -856,6 +965,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   dixaConnection?: Resolver<ResolversTypes['DixaConnectionStatus'], ParentType, ContextType>;
   queues?: Resolver<Array<ResolversTypes['Queue']>, ParentType, ContextType>;
   searchConversations?: Resolver<ResolversTypes['ConversationConnection'], ParentType, ContextType, RequireFields<QuerySearchConversationsArgs, 'first'>>;
+  syncStatus?: Resolver<ResolversTypes['SyncStatus'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
 }>;
 
@@ -873,11 +983,51 @@ export type SubscriptionResolvers<ContextType = GatewayContext, ParentType exten
   conversationEvents?: SubscriptionResolver<ResolversTypes['ConversationEvent'], "conversationEvents", ParentType, ContextType, Partial<SubscriptionConversationEventsArgs>>;
 }>;
 
+export type SyncGapResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncGap'] = ResolversParentTypes['SyncGap']> = ResolversObject<{
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recoveredEvents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  repairedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type SyncProblemResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncProblem'] = ResolversParentTypes['SyncProblem']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type SyncStatusResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SyncStatus'] = ResolversParentTypes['SyncStatus']> = ResolversObject<{
+  checkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveries?: Resolver<Array<ResolversTypes['WebhookDelivery']>, ParentType, ContextType>;
+  expectedUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  gaps?: Resolver<Array<ResolversTypes['SyncGap']>, ParentType, ContextType>;
+  lastEventReceivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  missingEvents?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  problems?: Resolver<Array<ResolversTypes['SyncProblem']>, ParentType, ContextType>;
+  subscription?: Resolver<Maybe<ResolversTypes['WebhookSubscription']>, ParentType, ContextType>;
+}>;
+
 export type TagResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag']> = ResolversObject<{
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   color?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type WebhookDeliveryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = ResolversObject<{
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  event?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  responseCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  success?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+}>;
+
+export type WebhookSubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WebhookSubscription'] = ResolversParentTypes['WebhookSubscription']> = ResolversObject<{
+  channels?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  events?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
@@ -907,6 +1057,11 @@ export type Resolvers<ContextType = GatewayContext> = ResolversObject<{
   Queue?: QueueResolvers<ContextType>;
   ReplyToConversationPayload?: ReplyToConversationPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  SyncGap?: SyncGapResolvers<ContextType>;
+  SyncProblem?: SyncProblemResolvers<ContextType>;
+  SyncStatus?: SyncStatusResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WebhookSubscription?: WebhookSubscriptionResolvers<ContextType>;
 }>;
 

@@ -31,6 +31,8 @@ const COSTS: Record<string, FieldCost> = {
   'Query.tags': { calls: 1, items: ASSUMED_DIRECTORY },
   'Query.dixaConnection': { calls: 3 },
   'Query.conversationEvents': { calls: 0, items: first(100) },
+  // The subscription list and its delivery status.
+  'Query.syncStatus': { calls: 2 },
   // Each edge/node of a connection is one conversation read; counted once per connection.
   'ConversationConnection.nodes': { calls: 1 },
   'ConversationConnection.edges': { calls: 1 },

@@ -4,6 +4,7 @@
 // message of MESSAGE_ADDED comes from the payload itself.
 import type { ConversationEventResolvers, QueryResolvers, SubscriptionResolvers } from '../generated/graphql.js';
 import type { GatewayContext } from '../context.js';
+import type { DixaMessage } from '../datasources/dixa/types.js';
 import { tokenFingerprint } from '../datasources/dixa/token-fingerprint.js';
 import { BadUserInputError, ErrorCode, GatewayError } from '../errors.js';
 import { decodeEventCursor, encodeEventCursor, type StoredEvent } from '../events/event-log.js';
@@ -87,6 +88,7 @@ export const Subscription: SubscriptionResolvers = {
 
 export const ConversationEvent: ConversationEventResolvers = {
   id: (e) => e.eventId,
+  source: (e) => e.source,
   type: (e) => eventTypeFromWebhook(e.rawType),
   rawType: (e) => e.rawType,
   occurredAt: (e) => e.occurredAt,
@@ -96,6 +98,10 @@ export const ConversationEvent: ConversationEventResolvers = {
   conversation: (e, _args, { dixa }) => (e.conversationId ? dixa.loaders.conversation.get(Number(e.conversationId)) : null),
   message: (e) => {
     if (eventTypeFromWebhook(e.rawType) !== 'MESSAGE_ADDED' || !e.conversationId) return null;
-    return messageFromWebhook(envelopeOf(e).data, Number(e.conversationId)) ?? null;
+    const data = envelopeOf(e).data;
+    // A repaired message carries the REST record gap repair read from Dixa (src/sync/gap-repair.ts).
+    const rest = e.source === 'RECONCILED' ? (data?.rest_message as DixaMessage | undefined) : undefined;
+    if (rest && typeof rest.id === 'string') return { ...rest, conversationId: Number(e.conversationId) };
+    return messageFromWebhook(data, Number(e.conversationId)) ?? null;
   },
 };

@@ -7,13 +7,14 @@ import { ConversationEvent, Query as EventsQuery, Subscription } from './events.
 import { Author, Message, Note } from './message.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
+import { Mutation as SyncMutation, Query as SyncQuery } from './sync.js';
 import { DateTime, JSON } from './scalars.js';
 
 export const resolvers: Resolvers = {
   DateTime,
   JSON,
-  Query: { ...Query, ...EventsQuery },
-  Mutation,
+  Query: { ...Query, ...EventsQuery, ...SyncQuery },
+  Mutation: { ...Mutation, ...SyncMutation },
   Subscription,
   ConversationEvent,
   Conversation,

@@ -6,7 +6,7 @@ import { BadUserInputError } from '../errors.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INT64_MAX = 9223372036854775807n;
 
-export type UuidKind = 'customer' | 'agent' | 'queue' | 'tag' | 'widget' | 'custom attribute';
+export type UuidKind = 'customer' | 'agent' | 'queue' | 'tag' | 'widget' | 'custom attribute' | 'webhook subscription';
 
 function show(raw: string): string {
   return JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw);

@@ -42,6 +42,9 @@ export interface Harness {
   webhooks: WebhookSender | undefined;
   /** Stops the gateway and starts a new one on the same port and DATA_DIR (`gateway` changes). */
   restart(): Promise<void>;
+  /** Stops the gateway only (the fake keeps running); `start()` brings a new one up on the same port and DATA_DIR. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ? sendWebhooks(fake, { url: `${url}/webhooks/dixa`, secretHex: config.webhookSecret, token: TOKEN })
       : undefined;
 
+  let stopped = false;
   const harness: Harness = {
     fake,
     gateway,
@@ -90,8 +94,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     webhookSecret: config.webhookSecret,
     webhooks,
     async restart() {
+      await harness.stop();
+      await harness.start();
+    },
+    async stop() {
       await harness.gateway.close();
+      stopped = true;
+    },
+    async start() {
       harness.gateway = await createGateway(config, logger);
+      stopped = false;
       await harness.gateway.listen(Number(new URL(harness.url).port), '127.0.0.1');
     },
     async gql(query, variables, headers = {}) {
@@ -111,7 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       await webhooks?.stop();
-      await harness.gateway.close();
+      if (!stopped) await harness.gateway.close();
       await fake.close();
       if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },

@@ -23,6 +23,10 @@ import type {
   DixaSearchHit,
   DixaSearchRequest,
   DixaTag,
+  DixaActivityLogEntry,
+  DixaEventDeliveryStatus,
+  DixaWebhookSubscription,
+  DixaWebhookSubscriptionInput,
 } from './types.js';
 
 /** One page of a paginated list: the items and the key of the next page, if any. */
@@ -154,6 +158,46 @@ export class DixaClient {
       page,
     );
     return result ?? { items: [], nextPageKey: undefined };
+  }
+
+  // ------------------------------------------------------------ sync (src/sync)
+
+  /** Dixa's org-wide activity log for a window, one page (oldest first on the fake; Dixa does not say). */
+  listActivityLog(window: { from: string; to: string }, page: PageRequest): Promise<Page<DixaActivityLogEntry> | null> {
+    return this.pageOf(
+      { method: 'GET', path: '/conversations/activitylog', query: { fromDatetime: window.from, toDatetime: window.to }, operation: 'read the activity log' },
+      page,
+    );
+  }
+
+  /** Not paginated: one answer holds every subscription. */
+  async listWebhooks(): Promise<DixaWebhookSubscription[]> {
+    return (await this.send<DixaWebhookSubscription[]>({ method: 'GET', path: '/webhooks', operation: 'list webhook subscriptions' })) ?? [];
+  }
+
+  async getWebhookDeliveryStatus(id: string): Promise<DixaEventDeliveryStatus[] | null> {
+    return this.send({
+      method: 'GET',
+      path: `/webhooks/${parseUuid(id, 'webhook subscription')}/delivery-status`,
+      operation: 'read the webhook delivery status',
+      notFoundAsNull: true,
+    });
+  }
+
+  async createWebhook(input: DixaWebhookSubscriptionInput): Promise<DixaWebhookSubscription> {
+    return required(await this.send<DixaWebhookSubscription>({ method: 'POST', path: '/webhooks', body: input, operation: 'create a webhook subscription' }), 'create a webhook subscription');
+  }
+
+  async patchWebhook(id: string, input: DixaWebhookSubscriptionInput): Promise<DixaWebhookSubscription> {
+    return required(
+      await this.send<DixaWebhookSubscription>({
+        method: 'PATCH',
+        path: `/webhooks/${parseUuid(id, 'webhook subscription')}`,
+        body: input,
+        operation: 'update the webhook subscription',
+      }),
+      'update the webhook subscription',
+    );
   }
 
   // ------------------------------------------------------------ writes

@@ -364,3 +364,59 @@ export interface DixaEndUserInput {
 export interface DixaConversationMessage extends DixaMessage {
   conversationId: number;
 }
+
+// ------------------------------------------------------------ webhooks and activity log (sync)
+
+export interface DixaWebhookCondition {
+  _type: 'IsOneOf' | 'IsNotOneOf';
+  field: string;
+  values: string[];
+}
+
+/** `filters` of a subscription: keyed like the spec's example (`Conversation`). */
+export type DixaWebhookFilters = Record<string, { _type?: string; strategy: 'All' | 'Any'; conditions: DixaWebhookCondition[] }>;
+
+/** WebhookSubscription. `secretKey` signs deliveries: a secret, never logged or returned. */
+export interface DixaWebhookSubscription {
+  id: string;
+  name: string;
+  url: string;
+  subscribedEvents?: string[];
+  headers?: Record<string, string>;
+  secretKey: string;
+  enabled: boolean;
+  filters?: DixaWebhookFilters | null;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export type DixaWebhookAuthorization = { _type: 'NoAuth' } | { _type: 'TokenAuth'; value: string } | { _type: 'BasicAuth'; username: string; password: string };
+
+/** CreateWebhookSubscriptionInput; PATCH takes the same fields, all optional. */
+export interface DixaWebhookSubscriptionInput {
+  name?: string;
+  url?: string;
+  events?: string[];
+  authorization?: DixaWebhookAuthorization;
+  customHeaders?: Record<string, string>;
+  enabled?: boolean;
+  filters?: DixaWebhookFilters;
+}
+
+/** EventDeliveryStatus: the last delivery of one subscribed event. */
+export interface DixaEventDeliveryStatus {
+  event: string;
+  deliveryStatus:
+    | { _type: 'DeliveryDetail'; deliveryTimestamp: string; success: boolean; responseCode: number; responseText?: string }
+    | { _type: 'NoRecentDelivery' };
+}
+
+/** ActivityLogEntry of GET /conversations/activitylog; `attributes` depends on `_type`. */
+export interface DixaActivityLogEntry {
+  id: string;
+  conversationId: number;
+  activityTimestamp: string;
+  _type: string;
+  author?: { id: string; name?: string; email?: string; phoneNumber?: string };
+  attributes?: Record<string, unknown>;
+}

@@ -13,6 +13,9 @@ import { matchRoute, splitPrefix, type Route } from './router.js';
 import { readRoutes } from './routes-read.js';
 import { writeRoutes } from './routes-write.js';
 import { seedWorld } from './seed.js';
+import { recordActivity } from './activity-log.js';
+import { startWebhookDispatch, type FakeWebhookDispatcher } from './webhook-dispatch.js';
+import { syncRoutes } from './webhook-subscriptions.js';
 import type { FakeWorld } from './world.js';
 
 export interface FakeTenant {
@@ -58,10 +61,12 @@ export interface FakeDixa {
   changes: EventEmitter;
   /** Scripted failures (status sequences, delays, hangs, resets, stored-then-failed writes). */
   faults: Faults;
+  /** Deliveries to the subscriptions created through POST /webhooks (pause, give up, redeliver). */
+  webhooks: FakeWebhookDispatcher;
   close(): Promise<void>;
 }
 
-const routes: readonly Route[] = [...readRoutes, ...writeRoutes];
+const routes: readonly Route[] = [...syncRoutes, ...readRoutes, ...writeRoutes];
 
 function tokenOf(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
@@ -127,7 +132,10 @@ export async function startFakeDixa(options: FakeDixaOptions = {}): Promise<Fake
         body,
         prefix: split.prefix,
         route: split.route,
-        emit: (change) => changes.emit('change', { ...change, token } satisfies FakeChange),
+        emit: (change) => {
+          recordActivity(world, change);
+          changes.emit('change', { ...change, token } satisfies FakeChange);
+        },
       });
       return { reply, body };
     } catch (error) {
@@ -181,6 +189,7 @@ export async function startFakeDixa(options: FakeDixaOptions = {}): Promise<Fake
       resolve();
     });
   });
+  const webhooks = startWebhookDispatch(changes, (token) => tenants.get(token) as FakeWorld);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -198,8 +207,10 @@ export async function startFakeDixa(options: FakeDixaOptions = {}): Promise<Fake
     },
     changes,
     faults,
+    webhooks,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        webhooks.stop();
         server.close((error) => (error ? reject(error) : resolve()));
         // fetch keeps connections alive; without this, close() waits for them to time out.
         server.closeAllConnections();
