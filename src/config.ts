@@ -79,6 +79,12 @@ export interface GatewayConfig {
     /** Stored events older than this are deleted; 0 keeps them forever. */
     retentionDays: number;
   };
+  /**
+   * Redis (REDIS_URL) holding what replicas share; undefined: one process, state in memory
+   * and SQLite under DATA_DIR. `replicas` sizes each replica's share of a token's budget
+   * while Redis is away (GATEWAY_REPLICAS).
+   */
+  redis: { url: string; replicas: number } | undefined;
   /** Sync that cannot silently stop (src/sync). */
   sync: {
     /** The gateway's externally reachable base URL; Dixa delivers to PUBLIC_URL/webhooks/dixa. */
@@ -291,6 +297,23 @@ function parseTtls(reader: EnvReader): Record<CacheKind, number> {
   return ttls;
 }
 
+/** REDIS_URL (redis:// or rediss://, optional user and password) and GATEWAY_REPLICAS. */
+function parseRedis(reader: EnvReader): GatewayConfig['redis'] {
+  const raw = reader.raw('REDIS_URL');
+  const replicas = reader.int('GATEWAY_REPLICAS', 3, 1, 1000);
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname || url.search || url.hash) throw new Error('shape');
+    if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) throw new Error('db');
+    return { url: raw, replicas };
+  } catch {
+    // The URL may hold a password: the message names its shape, never its value.
+    reader.problems.push('REDIS_URL must be redis://[user:password@]host:port[/db] or rediss://… for TLS (Redis 7 or later).');
+    return undefined;
+  }
+}
+
 /** PUBLIC_URL, DIXA_MANAGE_WEBHOOKS and SYNC_STATUS_CACHE_SECONDS (src/sync). */
 function parseSync(reader: EnvReader, demo: boolean): GatewayConfig['sync'] {
   let publicUrl: string | undefined;
@@ -347,6 +370,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxPendingBodies: reader.int('DIXA_WEBHOOK_MAX_PENDING', 64, 1, 10_000),
       retentionDays: reader.int('EVENT_RETENTION_DAYS', 30, 0, 36_500),
     },
+    redis: parseRedis(reader),
     sync: parseSync(reader, demo),
     requestDeadlineMs: reader.int('GRAPHQL_DEADLINE_MS', 30_000, 100, 600_000),
     graphql: {

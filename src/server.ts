@@ -9,9 +9,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { listenRefusal, type GatewayConfig } from './config.js';
-import { createContextFactory } from './context.js';
+import { createContextFactory, type WriteState } from './context.js';
 import { checkDixaConnection, notConfiguredVerdict } from './datasources/dixa/connection-check.js';
 import { DixaDataSource } from './datasources/dixa/index.js';
+import { PendingMessages } from './datasources/dixa/pending-messages.js';
 import { createGatewayEvents, type GatewayEvents } from './events/index.js';
 import { attachSubscriptions, type SubscriptionAuthorizer } from './events/subscriptions.js';
 import { createApolloServer } from './graphql/apollo.js';
@@ -24,14 +25,17 @@ import { listenErrorOf } from './http/listen-error.js';
 import { Readiness, READINESS_TTL_MS } from './http/readiness.js';
 import { sendJson } from './http/read-body.js';
 import { buildGatewaySchema } from './schema.js';
-import type { IdempotencyStore } from './writes/idempotency-store.js';
+import { openGatewayStores, type GatewayStores, type StoreOverrides } from './stores.js';
+import { createGatewaySync, DeliveryWatch, type GatewaySync } from './sync/index.js';
 import { IdempotentWrites } from './writes/idempotent-writes.js';
-import { openSqliteIdempotencyStore } from './writes/sqlite-idempotency-store.js';
-import { createGatewaySync, DeliveryWatch, openSecretStore, type GatewaySync } from './sync/index.js';
 
 export interface Gateway {
   server: Server;
   datasource: DixaDataSource;
+  /** Idempotency records and replies being sent. */
+  writes: WriteState;
+  /** Where state is kept (memory and DATA_DIR, or Redis). */
+  stores: GatewayStores;
   /** The webhook event log and its live feed. */
   events: GatewayEvents;
   /** The managed webhook subscription, syncStatus and gap repair. */
@@ -55,8 +59,8 @@ export interface GatewayOptions {
   authorizeSubscription?: SubscriptionAuthorizer;
   /** Clock for webhook signature freshness and the readiness verdict's lifetime. */
   now?: () => number;
-  /** Another store for idempotency records in place of the SQLite file in DATA_DIR. */
-  idempotencyStore?: IdempotencyStore;
+  /** Stores in place of the configured ones (tests, benchmarks). */
+  stores?: StoreOverrides;
 }
 
 export async function createGateway(config: GatewayConfig, logger: Logger, options: GatewayOptions = {}): Promise<Gateway> {
@@ -71,26 +75,29 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   const metrics = new GatewayMetrics();
   const apollo = createApolloServer(schema, config, [operationMetricsPlugin(metrics)]);
   await apollo.start();
-  const idempotencyStore = options.idempotencyStore ?? openSqliteIdempotencyStore(config.dataDir, config.idempotency);
-  const datasource = new DixaDataSource(
-    config,
-    logger,
-    { onCall: (method, path, status, seconds) => metrics.dixaCall(method, path, status, seconds) },
-    new IdempotentWrites(idempotencyStore, logger.child({ component: 'idempotency' })),
-  );
+  const stores = openGatewayStores(config, logger, options.stores);
+  const datasource = new DixaDataSource(config, logger, {
+    onCall: (method, path, status, seconds) => metrics.dixaCall(method, path, status, seconds),
+    cache: stores.cache,
+    ...(stores.rateBudget ? { rateBudget: stores.rateBudget } : {}),
+  });
   metrics.watchCache(datasource.cache);
-  const secrets = openSecretStore(config.dataDir);
+  const writes: WriteState = {
+    idempotency: new IdempotentWrites(stores.idempotency, logger.child({ component: 'idempotency' })),
+    pendingMessages: new PendingMessages(),
+  };
   const watch = new DeliveryWatch();
   const events = createGatewayEvents(config, logger, datasource.cache, {
-    pendingMessages: datasource.pendingMessages,
-    adoptedSecretHex: () => secrets.get()?.secretHex,
+    log: stores.eventLog,
+    pendingMessages: writes.pendingMessages,
+    adoptedSecretHex: () => stores.secrets.get()?.secretHex,
     observer: watch,
     ...(options.now ? { now: options.now } : {}),
   });
-  const sync = createGatewaySync({ config, logger, datasource, events, secrets, watch });
+  const sync = createGatewaySync({ config, logger, datasource, events, secrets: stores.secrets, store: stores.sync, watch });
   await sync.start();
 
-  const createContext = createContextFactory(config, logger, datasource, events, sync);
+  const createContext = createContextFactory(config, logger, { datasource, writes, events, sync });
   const readiness = new Readiness({
     check: () => {
       const token = config.dixa.token;
@@ -101,6 +108,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     ttlMs: READINESS_TTL_MS,
     now: options.now ?? Date.now,
     demo: config.demo,
+    ...(stores.redis ? { redisReady: stores.redis.isReady } : {}),
   });
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
@@ -196,6 +204,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   return {
     server,
     datasource,
+    writes,
+    stores,
     events,
     sync,
     listen(port = config.port, host = config.host) {
@@ -216,8 +226,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       await apollo.stop();
       await sync.close();
       await datasource.close();
-      await idempotencyStore.close();
       await events.close();
+      await stores.close();
     },
   };
 }

@@ -155,7 +155,7 @@ describe('createConversation killed at each step resumes on a new instance witho
     await vi.waitFor(() => expect(h.dixaCalls(matches)).toHaveLength(1), { timeout: 10_000, interval: 10 });
 
     // kill: the process's record store is gone at once; nothing after this is recorded.
-    await doomed.datasource.idempotency.store.close();
+    await doomed.stores.idempotency.close();
     client.abort();
     await inFlight;
     await doomed.close();

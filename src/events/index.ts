@@ -90,7 +90,8 @@ export function createGatewayEvents(
     refresher,
     async close() {
       clearInterval(timer);
-      await log.close();
+      // A log passed in is closed by whoever opened it (src/stores.ts).
+      if (!options.log) await log.close();
     },
   };
 }

@@ -12,6 +12,12 @@ export interface ReadinessOptions {
   now: () => number;
   /** Demo mode: the gateway serves a fake Dixa. */
   demo: boolean;
+  /**
+   * With REDIS_URL: is Redis reachable now? Reported, not a reason to be unready: while it is
+   * away, reads still answer (from the cache and Dixa) and only writes that need a shared
+   * idempotency record are refused, so taking every replica out of the balancer would be worse.
+   */
+  redisReady?: () => boolean;
 }
 
 export interface ReadinessAnswer {
@@ -20,6 +26,8 @@ export interface ReadinessAnswer {
   mode: 'demo' | 'live';
   errorCode: string | null;
   checkedAt: string;
+  /** With REDIS_URL: whether the shared state is reachable. */
+  redis?: 'connected' | 'unavailable';
   /** Only for callers that presented a gateway key. */
   message?: string | null;
   organization?: ConnectionVerdict['organization'];
@@ -57,6 +65,7 @@ export class Readiness {
       mode: this.options.demo ? 'demo' : 'live',
       errorCode: verdict.errorCode,
       checkedAt: verdict.checkedAt,
+      ...(this.options.redisReady ? { redis: this.options.redisReady() ? 'connected' : 'unavailable' } : {}),
     };
     if (!authenticated) return answer;
     return { ...answer, message: verdict.message, organization: verdict.organization };

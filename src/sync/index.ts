@@ -15,7 +15,7 @@ import { expectedWebhookUrl } from './required-events.js';
 import type { SecretStore } from './secret-store.js';
 import { configureSubscription, type ConfigureOutcome } from './subscription-manager.js';
 import { diagnose, firstFailureAt, type SyncStatusReport } from './sync-status.js';
-import { openSyncStore, type GapReason, type SyncGapRecord, type SyncStore } from './sync-store.js';
+import type { GapReason, SyncGapRecord, SyncStore } from './sync-store.js';
 
 export { DeliveryWatch } from './delivery-observer.js';
 export { openSecretStore, type SecretStore } from './secret-store.js';
@@ -47,15 +47,16 @@ export interface GatewaySyncDeps {
   datasource: DixaDataSource;
   events: GatewayEvents;
   secrets: SecretStore;
+  /** Heartbeat and gaps. */
+  store: SyncStore;
   watch: DeliveryWatch;
   now?: () => number;
 }
 
 export function createGatewaySync(deps: GatewaySyncDeps): GatewaySync {
-  const { config, datasource, events, secrets, watch } = deps;
+  const { config, datasource, events, secrets, store, watch } = deps;
   const now = deps.now ?? Date.now;
   const logger = deps.logger.child({ component: 'sync' });
-  const store: SyncStore = openSyncStore(config.dataDir);
 
   /**
    * Sync reads with the gateway's configured token. `background` marks work no caller waits
@@ -177,8 +178,8 @@ export function createGatewaySync(deps: GatewaySyncDeps): GatewaySync {
     async close() {
       if (timer) clearInterval(timer);
       await Promise.all([...background]);
+      // The store is closed by its owner (src/stores.ts).
       store.heartbeat(now());
-      store.close();
     },
   };
 }

@@ -42,7 +42,7 @@ export async function createConversation(ctx: GatewayContext, request: Escalatio
   const { dixa } = ctx;
   const key = request.idempotencyKey ?? `gw-${randomUUID()}`;
   const { idempotencyKey: _key, ...defining } = request;
-  return dixa.idempotency.run<Progress, number>({
+  return ctx.writes.idempotency.run<Progress, number>({
     scope: dixa.fingerprint,
     kind: 'createConversation',
     key,

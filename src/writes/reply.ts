@@ -62,7 +62,7 @@ export async function replyToConversation(ctx: GatewayContext, request: ReplyReq
   // Without a key, one per request: the gateway's own repeats of the POST stay safe.
   const key = request.idempotencyKey ?? `gw-${randomUUID()}`;
   const { idempotencyKey: _key, agentFromDefault: _default, ...defining } = request;
-  const result = await dixa.idempotency.run<Record<string, never>, ReplyResult>({
+  const result = await ctx.writes.idempotency.run<Record<string, never>, ReplyResult>({
     scope: dixa.fingerprint,
     kind: 'reply',
     key,
@@ -109,7 +109,7 @@ async function send(ctx: GatewayContext, request: ReplyRequest, externalId: stri
   // key's record is written now, before the POST.
   await checkpoint();
   // Until the message is in the cached list, its webhook must not drop the list.
-  const done = dixa.pendingMessages.begin(dixa.fingerprint, conversationId, externalId);
+  const done = ctx.writes.pendingMessages.begin(dixa.fingerprint, conversationId, externalId);
   try {
     const sent = await sendMessageOnce(dixa.client, conversationId, message);
     // A plain reply is written through; with copies, Dixa's own record (which lists them) is read back.

@@ -7,10 +7,8 @@ import { createLoaders, type DixaLoaders } from './loaders.js';
 import { RequestCacheChanges } from './cache-changes.js';
 import { DixaCache } from './dixa-cache.js';
 import { tokenFingerprint } from './token-fingerprint.js';
+import type { RateBudget } from './rate-budget.js';
 import { DixaTransport, type CallPriority, type TransportOptions } from './transport.js';
-import { IdempotentWrites } from '../../writes/idempotent-writes.js';
-import { MemoryIdempotencyStore } from '../../writes/memory-idempotency-store.js';
-import { PendingMessages } from './pending-messages.js';
 
 export interface RequestDixa {
   client: DixaClient;
@@ -18,25 +16,20 @@ export interface RequestDixa {
   fingerprint: string;
   /** What this request's writes changed, told to the cache (and to these loaders). */
   changes: RequestCacheChanges;
-  /** Process-wide record of idempotency keys (scope = fingerprint). */
-  idempotency: IdempotentWrites;
-  /** Messages being sent, so their webhooks do not drop the list they are written into. */
-  pendingMessages: PendingMessages;
+}
+
+export interface DixaDataSourceOptions extends Pick<TransportOptions, 'onCall'> {
+  /** Where each token's rate budget is counted; default: in this process. */
+  rateBudget?: RateBudget;
+  /** The cache owner over its store(s); default: in this process only. */
+  cache?: DixaCache;
 }
 
 export class DixaDataSource {
   readonly transport: DixaTransport;
   readonly cache: DixaCache;
-  readonly idempotency: IdempotentWrites;
-  readonly pendingMessages = new PendingMessages();
 
-  constructor(
-    config: GatewayConfig,
-    logger: Logger,
-    hooks: Pick<TransportOptions, 'onCall'> = {},
-    // server.ts passes the durable one (SQLite in DATA_DIR); alone, the datasource keeps keys in memory.
-    idempotency?: IdempotentWrites,
-  ) {
+  constructor(config: GatewayConfig, logger: Logger, options: DixaDataSourceOptions = {}) {
     this.transport = new DixaTransport({
       apiUrl: config.dixa.apiUrl,
       apiVersion: config.dixa.apiVersion,
@@ -48,10 +41,10 @@ export class DixaDataSource {
       retry: { maxAttempts: config.dixa.retryMaxAttempts, baseDelayMs: config.dixa.retryBaseDelayMs, maxDelayMs: 5_000 },
       circuit: { threshold: config.dixa.circuitThreshold, cooldownMs: config.dixa.circuitCooldownMs },
       logger: logger.child({ component: 'dixa' }),
-      ...hooks,
+      ...(options.onCall ? { onCall: options.onCall } : {}),
+      ...(options.rateBudget ? { rateBudget: options.rateBudget } : {}),
     });
-    this.cache = DixaCache.inMemory(config.cache);
-    this.idempotency = idempotency ?? new IdempotentWrites(new MemoryIdempotencyStore(config.idempotency), logger);
+    this.cache = options.cache ?? DixaCache.inMemory(config.cache);
   }
 
   /** What one GraphQL request uses; `signal` aborts its pending Dixa calls. */
@@ -64,8 +57,6 @@ export class DixaDataSource {
       loaders,
       fingerprint: credentials.fingerprint,
       changes: new RequestCacheChanges(this.cache, credentials.fingerprint, loaders),
-      idempotency: this.idempotency,
-      pendingMessages: this.pendingMessages,
     };
   }
 

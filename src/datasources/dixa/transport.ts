@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { ApiVersion } from '../../config.js';
 import { DixaRateLimitError, GatewayError, UnreadableAnswerError, UpstreamTimeoutError, UpstreamUnreachableError, errorFromDixa } from '../../errors.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import type { RateBudget } from './rate-budget.js';
 import { RateLimiter, type CallPriority, type Permit, type RateLimiterOptions } from './rate-limiter.js';
 import { backoffMs, isDixaAnswer, isTransient, isUpstreamFailure, type RetryOptions } from './retry-policy.js';
 
@@ -47,6 +48,8 @@ export interface TransportOptions {
   rateLimit: RateLimiterOptions;
   retry: RetryOptions;
   circuit: CircuitBreakerOptions;
+  /** Where each token's budget is counted (shared by replicas in Redis); default: in this process. */
+  rateBudget?: RateBudget;
   logger: Logger;
   /** Called once per HTTP exchange with Dixa (status 0: no answer), e.g. for metrics. */
   onCall?: (method: string, path: string, status: number, seconds: number) => void;
@@ -70,7 +73,7 @@ export class DixaTransport {
 
   constructor(private readonly options: TransportOptions) {
     // A call takes its rate slot only when one of the pool's connections is free to send it.
-    this.limiter = new RateLimiter({ maxInFlight: options.connections, ...options.rateLimit });
+    this.limiter = new RateLimiter({ maxInFlight: options.connections, ...options.rateLimit, ...(options.rateBudget ? { budget: options.rateBudget } : {}) });
     this.breaker = new CircuitBreaker(options.circuit);
     const url = new URL(options.apiUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
