@@ -19,6 +19,7 @@ import { operationMetricsPlugin } from './graphql/operation-metrics.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { CallerAuth } from './http/caller-auth.js';
 import { handleGraphQL } from './http/graphql-handler.js';
+import { Playground } from './http/playground.js';
 import { HttpError, sendJson } from './http/read-body.js';
 import { buildGatewaySchema } from './schema.js';
 
@@ -66,9 +67,18 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   });
 
   const createContext = createContextFactory(config, logger, datasource, events);
+  const playground = config.graphql.playground ? new Playground({ keysRequired: callers.enabled }) : undefined;
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // The IDE's page and files are open to all; the operations it sends need the key.
+    if (playground) {
+      if (path === '/graphql' && Playground.wantsPage(req)) {
+        playground.servePage(req, res);
+        return;
+      }
+      if (playground.serveAsset(path, req, res)) return;
+    }
     if (path === '/graphql') {
       if (!callers.allows(req.headers.authorization)) {
         sendJson(
@@ -149,7 +159,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     authorize:
       options.authorizeSubscription ??
       (({ connectionParams, request }) => {
-        const fromParams = connectionParams?.authorization;
+        // GraphiQL sends its headers editor's `Authorization` as a connection parameter.
+        const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
         return callers.allows(typeof fromParams === 'string' ? fromParams : request.headers.authorization);
       }),
   });

@@ -101,6 +101,8 @@ export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlug
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
+          // No operation by that name: Apollo answers 400 for it right after this hook.
+          if (!operation) return;
           const verdict =
             shapeVerdict(schema, document, operation as OperationDefinitionNode) ??
             costVerdict(schema, document, request.operationName ?? undefined, request.variables ?? {});
