@@ -15,6 +15,7 @@ import { DixaDataSource } from './datasources/dixa/index.js';
 import { createGatewayEvents, type GatewayEvents } from './events/index.js';
 import { attachSubscriptions, type SubscriptionAuthorizer } from './events/subscriptions.js';
 import { createApolloServer } from './graphql/apollo.js';
+import { TrustedDocuments } from './graphql/trusted-documents.js';
 import { operationMetricsPlugin } from './graphql/operation-metrics.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { CallerAuth } from './http/caller-auth.js';
@@ -56,6 +57,9 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   }
   const callers = new CallerAuth(config.apiKeys);
   const schema = buildGatewaySchema();
+  // A manifest that cannot be read or no longer validates stops the start, before anything opens.
+  const trustedDocuments = config.graphql.trustedDocuments ? TrustedDocuments.load(config.graphql.trustedDocuments, schema) : undefined;
+  if (trustedDocuments) logger.info({ documents: trustedDocuments.size }, 'GRAPHQL_TRUSTED_DOCUMENTS: only the manifest\'s documents run, sent by id');
   const metrics = new GatewayMetrics();
   const apollo = createApolloServer(schema, config, [operationMetricsPlugin(metrics)]);
   await apollo.start();
@@ -99,7 +103,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
         if (!res.writableFinished) aborter.abort();
       });
       const context = async () => createContext({ requestId, callerToken: callerTokenOf(req), signal: aborter.signal });
-      await handleGraphQL(req, res, apollo, context, config.graphql.maxBodyBytes);
+      await handleGraphQL(req, res, apollo, context, config.graphql.maxBodyBytes, trustedDocuments);
       return;
     }
     if (path === '/webhooks/dixa') {
@@ -155,6 +159,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     createContext,
     events,
     logger,
+    ...(trustedDocuments ? { onSubscribe: (payload) => trustedDocuments.subscriptionArgs(schema, payload) } : {}),
     // The key comes in connection_init's `authorization`, or in the upgrade request's header.
     authorize:
       options.authorizeSubscription ??

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { GraphQLSchema } from 'graphql';
+import type { ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -32,6 +33,8 @@ export interface SubscriptionServerOptions {
   logger: Logger;
   /** Defaults to allowing every connection (the gateway key check plugs in here). */
   authorize?: SubscriptionAuthorizer;
+  /** Replaces graphql-ws's own parse and validate of a subscribe message (trusted documents plug in here). */
+  onSubscribe?: (payload: SubscribePayload) => ExecutionArgs | readonly GraphQLError[];
 }
 
 export interface SubscriptionServer {
@@ -55,6 +58,7 @@ export function attachSubscriptions(server: Server, options: SubscriptionServerO
   const disposable = useServer(
     {
       schema: options.schema,
+      ...(options.onSubscribe ? { onSubscribe: (_ctx: unknown, _id: string, payload: SubscribePayload) => options.onSubscribe?.(payload) } : {}),
       onConnect: async (ctx) =>
         (await authorize({ connectionParams: ctx.connectionParams, request: ctx.extra.request })) === true,
       context: () => {

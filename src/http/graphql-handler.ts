@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type ContextThunk } from '@apollo/server';
 import type { GatewayContext } from '../context.js';
+import type { TrustedDocuments } from '../graphql/trusted-documents.js';
 import { readJsonBody } from './read-body.js';
 
 export const GRAPHQL_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -13,14 +14,19 @@ export async function handleGraphQL(
   apollo: ApolloServer<GatewayContext>,
   context: ContextThunk<GatewayContext>,
   bodyLimitBytes = GRAPHQL_BODY_LIMIT_BYTES,
+  /** Set: only the manifest's documents run (an UntrustedDocumentError, 400, otherwise). */
+  trustedDocuments?: TrustedDocuments,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
-  const body = method === 'POST' ? await readJsonBody(req, bodyLimitBytes) : undefined;
+  const received = method === 'POST' ? await readJsonBody(req, bodyLimitBytes) : undefined;
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  const search = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+  const searchReceived = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+  const { body, search } = trustedDocuments
+    ? trustedDocuments.resolveHttp(method, received, searchReceived)
+    : { body: received, search: searchReceived };
   const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method, headers, search, body }, context });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
