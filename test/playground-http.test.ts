@@ -2,7 +2,7 @@
 // CSP and no reference to another host, the page is open while queries need the key, GET
 // queries still reach GraphQL, and production turns it all off unless asked for.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLAYGROUND_CSP } from '../src/http/playground.js';
+import { PLAYGROUND_CSP, playgroundCsp } from '../src/http/playground.js';
 import { startHarness, type Harness } from './support/harness.js';
 
 const KEY = 'playground-http-key';
@@ -20,7 +20,9 @@ describe('playground over HTTP', () => {
     const res = await fetch(`${h.url}/graphql`, { headers: html });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(res.headers.get('content-security-policy')).toBe(PLAYGROUND_CSP);
+    const host = new URL(h.url).host;
+    expect(res.headers.get('content-security-policy')).toBe(playgroundCsp(host));
+    expect(res.headers.get('content-security-policy')).toContain(`connect-src 'self' ws://${host} wss://${host};`);
     expect(PLAYGROUND_CSP).toMatch(/script-src 'self'(;|$)/);
     expect(PLAYGROUND_CSP).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
     const page = await res.text();
@@ -46,6 +48,12 @@ describe('playground over HTTP', () => {
       expect(body).not.toMatch(/@import\s+url\(\s*['"]?https?:/);
     }
     expect(h.dixaCalls()).toHaveLength(0);
+  });
+
+  it('names the WebSocket origin in the CSP only for a plain host[:port]', () => {
+    expect(playgroundCsp('gateway.example:8443')).toContain("connect-src 'self' ws://gateway.example:8443 wss://gateway.example:8443;");
+    expect(playgroundCsp('[::1]:4000')).toContain('ws://[::1]:4000');
+    for (const bad of [undefined, '', 'evil; script-src *', 'a b', 'host/path', "x'"]) expect(playgroundCsp(bad)).toBe(PLAYGROUND_CSP);
   });
 
   it('answers an unknown asset with 404 and never serves files outside its list', async () => {

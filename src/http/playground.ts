@@ -46,6 +46,18 @@ export const PLAYGROUND_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The policy for a page served to `host` (the request's Host header): browsers that do not
+ * count same-host WebSockets as 'self' (older Safari) get the subscription socket named.
+ * A Host that is not a plain host[:port] adds nothing.
+ */
+export function playgroundCsp(host: string | undefined): string {
+  if (!host || !HOST.test(host)) return PLAYGROUND_CSP;
+  return PLAYGROUND_CSP.replace("connect-src 'self'", `connect-src 'self' ws://${host} wss://${host}`);
+}
+
 interface AssetSource {
   /** Resolved against a package's root (package/...) or the project's playground/ folder. */
   from: { package: string; file: string } | { project: string };
@@ -101,7 +113,7 @@ export class Playground {
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
       'content-length': Buffer.byteLength(html),
-      'content-security-policy': PLAYGROUND_CSP,
+      'content-security-policy': playgroundCsp(req.headers.host),
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-store',
