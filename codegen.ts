@@ -1,6 +1,10 @@
 // Generates resolver types from schema/*.graphql. Parent types are mapped to the Dixa
 // REST shapes the resolvers receive, so a resolver that reads a field Dixa does not
 // send fails to compile.
+// Also generates, from Applied's operations in client/*.graphql, TypedDocumentNodes and the
+// trusted-documents manifest (client/generated/persisted-documents.json: sha256 hash ->
+// document) that GRAPHQL_TRUSTED_DOCUMENTS points the gateway at. A document that does not
+// validate against the schema fails the generation (and so `npm test`).
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const dixa = '../datasources/dixa/types.js';
@@ -30,6 +34,23 @@ const config: CodegenConfig = {
           SyncStatus: '../sync/sync-status.js#SyncStatusReport',
           SyncGap: '../sync/sync-store.js#SyncGapRecord',
         },
+      },
+    },
+    'client/generated/': {
+      documents: 'client/*.graphql',
+      preset: 'client',
+      presetConfig: {
+        fragmentMasking: false,
+        gqlTagName: 'graphql',
+        // Apollo Client's persisted-query link and the gateway both use sha256 of the document.
+        persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
+      },
+      plugins: [],
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        emitLegacyCommonJSImports: false,
+        scalars: { DateTime: 'string', JSON: 'unknown', ID: 'string' },
       },
     },
   },

@@ -106,6 +106,8 @@ export interface GatewayConfig {
     /** Off in production unless asked for. */
     introspection: boolean;
     playground: boolean;
+    /** GRAPHQL_TRUSTED_DOCUMENTS: a manifest path; when set, only its documents run, by id. */
+    trustedDocuments: string | undefined;
   };
   dixa: {
     /** Trimmed. Undefined only in the demo config as loaded; withDemoDixa (demo-mode.ts) sets it. */
@@ -381,6 +383,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxBodyBytes: reader.int('GRAPHQL_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
       introspection: reader.bool('GRAPHQL_INTROSPECTION', env.NODE_ENV !== 'production'),
       playground: reader.bool('GRAPHQL_PLAYGROUND', env.NODE_ENV !== 'production'),
+      trustedDocuments: reader.raw('GRAPHQL_TRUSTED_DOCUMENTS'),
     },
     dixa: {
       token,

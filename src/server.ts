@@ -16,6 +16,7 @@ import { PendingMessages } from './datasources/dixa/pending-messages.js';
 import { createGatewayEvents, type GatewayEvents } from './events/index.js';
 import { attachSubscriptions, type SubscriptionAuthorizer } from './events/subscriptions.js';
 import { createApolloServer } from './graphql/apollo.js';
+import { TrustedDocuments } from './graphql/trusted-documents.js';
 import { operationMetricsPlugin } from './graphql/operation-metrics.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { CallerAuth } from './http/caller-auth.js';
@@ -24,6 +25,7 @@ import { HttpError } from './errors.js';
 import { listenErrorOf } from './http/listen-error.js';
 import { Readiness, READINESS_TTL_MS } from './http/readiness.js';
 import { sendJson } from './http/read-body.js';
+import { Playground } from './http/playground.js';
 import { buildGatewaySchema } from './schema.js';
 import { openGatewayStores, type GatewayStores, type StoreOverrides } from './stores.js';
 import { createGatewaySync, DeliveryWatch, type GatewaySync } from './sync/index.js';
@@ -72,6 +74,9 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   }
   const callers = new CallerAuth(config.apiKeys);
   const schema = buildGatewaySchema();
+  // A manifest that cannot be read or no longer validates stops the start, before anything opens.
+  const trustedDocuments = config.graphql.trustedDocuments ? TrustedDocuments.load(config.graphql.trustedDocuments, schema) : undefined;
+  if (trustedDocuments) logger.info({ documents: trustedDocuments.size }, 'GRAPHQL_TRUSTED_DOCUMENTS: only the manifest\'s documents run, sent by id');
   const metrics = new GatewayMetrics();
   const apollo = createApolloServer(schema, config, [operationMetricsPlugin(metrics)]);
   await apollo.start();
@@ -110,9 +115,18 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     demo: config.demo,
     ...(stores.redis ? { redisReady: stores.redis.isReady } : {}),
   });
+  const playground = config.graphql.playground ? new Playground({ keysRequired: callers.enabled }) : undefined;
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // The IDE's page and files are open to all; the operations it sends need the key.
+    if (playground) {
+      if (path === '/graphql' && Playground.wantsPage(req)) {
+        playground.servePage(req, res);
+        return;
+      }
+      if (playground.serveAsset(path, req, res)) return;
+    }
     if (path === '/graphql') {
       if (!callers.allows(req.headers.authorization)) {
         sendJson(
@@ -133,7 +147,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
         if (!res.writableFinished) aborter.abort();
       });
       const context = async () => createContext({ requestId, callerToken: callerTokenOf(req), signal: aborter.signal });
-      await handleGraphQL(req, res, apollo, context, config.graphql.maxBodyBytes);
+      await handleGraphQL(req, res, apollo, context, config.graphql.maxBodyBytes, trustedDocuments);
       return;
     }
     if (path === '/webhooks/dixa') {
@@ -192,11 +206,13 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     createContext,
     events,
     logger,
+    ...(trustedDocuments ? { onSubscribe: (payload) => trustedDocuments.subscriptionArgs(schema, payload) } : {}),
     // The key comes in connection_init's `authorization`, or in the upgrade request's header.
     authorize:
       options.authorizeSubscription ??
       (({ connectionParams, request }) => {
-        const fromParams = connectionParams?.authorization;
+        // GraphiQL sends its headers editor's `Authorization` as a connection parameter.
+        const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
         return callers.allows(typeof fromParams === 'string' ? fromParams : request.headers.authorization);
       }),
   });

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { GraphQLSchema } from 'graphql';
-import { CloseCode } from 'graphql-ws';
+import type { ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -34,6 +34,8 @@ export interface SubscriptionServerOptions {
   logger: Logger;
   /** Defaults to allowing every connection (the gateway key check plugs in here). */
   authorize?: SubscriptionAuthorizer;
+  /** Replaces graphql-ws's own parse and validate of a subscribe message (trusted documents plug in here). */
+  onSubscribe?: (payload: SubscribePayload) => ExecutionArgs | readonly GraphQLError[];
 }
 
 /** The close reason of a refused connection (a WebSocket close reason holds at most 123 bytes). */
@@ -60,6 +62,7 @@ export function attachSubscriptions(server: Server, options: SubscriptionServerO
   const disposable = useServer(
     {
       schema: options.schema,
+      ...(options.onSubscribe ? { onSubscribe: (_ctx: unknown, _id: string, payload: SubscribePayload) => options.onSubscribe?.(payload) } : {}),
       onConnect: async (ctx) => {
         if ((await authorize({ connectionParams: ctx.connectionParams, request: ctx.extra.request })) === true) return true;
         // graphql-ws would close with a bare "Forbidden"; this close comes first and says what to send.

@@ -1,8 +1,8 @@
-// The Apollo Server instance: schema, error policy, operation limits, and the playground
-// and introspection (off in production unless configured).
+// The Apollo Server instance: schema, error policy, operation limits, and introspection
+// (off in production unless configured). Apollo's own landing page stays off: it loads
+// Apollo Sandbox from a CDN; the gateway serves its own IDE (src/http/playground.ts).
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayContext } from '../context.js';
@@ -32,9 +32,7 @@ export function createApolloServer(
       errorLoggingPlugin,
       operationLimitsPlugin(config.graphql),
       ...extraPlugins,
-      config.graphql.playground
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
-        : ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
 }

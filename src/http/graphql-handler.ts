@@ -5,6 +5,7 @@ import { HeaderMap, type ApolloServer, type ContextThunk } from '@apollo/server'
 import type { GatewayContext } from '../context.js';
 import { graphQLRequestProblem } from '../graphql/document-guard.js';
 import { HttpError } from '../errors.js';
+import type { TrustedDocuments } from '../graphql/trusted-documents.js';
 import { readJsonBody } from './read-body.js';
 
 export const GRAPHQL_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -15,14 +16,19 @@ export async function handleGraphQL(
   apollo: ApolloServer<GatewayContext>,
   context: ContextThunk<GatewayContext>,
   bodyLimitBytes = GRAPHQL_BODY_LIMIT_BYTES,
+  /** Set: only the manifest's documents run (an UntrustedDocumentError, 400, otherwise). */
+  trustedDocuments?: TrustedDocuments,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
-  const body = method === 'POST' ? await readJsonBody(req, bodyLimitBytes) : undefined;
+  const received = method === 'POST' ? await readJsonBody(req, bodyLimitBytes) : undefined;
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  const search = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+  const searchReceived = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+  const { body, search } = trustedDocuments
+    ? trustedDocuments.resolveHttp(method, received, searchReceived)
+    : { body: received, search: searchReceived };
   // Refused before Apollo parses or validates it: see document-guard.ts.
   const params = new URLSearchParams(search);
   const problem = graphQLRequestProblem(
