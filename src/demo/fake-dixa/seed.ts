@@ -14,7 +14,7 @@ import type {
   DixaMessage,
   DixaMessageAttributes,
   DixaNote,
-} from '../../datasources/dixa/types.js';
+} from './wire.js';
 import { createRandom, type Random } from './random.js';
 import { conversationTypeFor } from './vocabulary.js';
 import {
