@@ -245,14 +245,17 @@ export interface DixaMessage {
   attributes: DixaMessageAttributes;
 }
 
-/** `CreateMessageOutputData` (POST /conversations/{id}/messages answers 200 with it). */
+/**
+ * `CreateMessageOutputData` (POST /conversations/{id}/messages answers 200 with it). The spec
+ * marks `messageId` and `createdAt` optional; the fake always sends both.
+ */
 export interface DixaAddedMessage {
   content?: DixaContent;
   direction: DixaDirection;
   authorId: string;
   externalId?: string;
-  messageId: string;
-  createdAt: string;
+  messageId?: string;
+  createdAt?: string;
 }
 
 // ---------------------------------------------------------------- notes, tags
