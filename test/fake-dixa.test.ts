@@ -1,7 +1,7 @@
 // Tests for the fake Dixa REST server, over real HTTP on loopback.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DixaAddedMessage, DixaConversation, DixaMessage, DixaNote, DixaSearchHit, DixaTag } from '../src/datasources/dixa/types.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DixaAddedMessage, DixaConversation, DixaMessage, DixaNote, DixaSearchHit, DixaTag } from '../src/demo/fake-dixa/wire.js';
 import {
   ATTRIBUTE_CONTACT_REASON,
   ATTRIBUTE_ORDER_NUMBER,
@@ -540,12 +540,43 @@ describe('rate limit and latency', () => {
     }
   });
 
-  it('delays responses by latencyMs', async () => {
-    const slow = await startFakeDixa({ tenants: [{ token: TOKEN, world: emptyWorld() }], latencyMs: 60 });
+  it('delays responses by latencyMs (and a fault by its delayMs)', async () => {
+    // The waits are observed through the injected sleep, not measured on the clock: the
+    // answer is held until the test releases the wait it asked for.
+    const waits: { ms: number; release: () => void }[] = [];
+    const asked: number[] = [];
+    const sleep = (ms: number) => {
+      asked.push(ms);
+      return new Promise<void>((release) => waits.push({ ms, release }));
+    };
+    const slow = await startFakeDixa({ tenants: [{ token: TOKEN, world: emptyWorld() }], latencyMs: 60, sleep });
+    const nextWait = async () => {
+      await vi.waitFor(() => expect(waits.length).toBeGreaterThan(0));
+      return waits.shift()!;
+    };
     try {
-      const start = performance.now();
-      expect((await fetch(`${slow.url}/v1/organization`, { headers: { Authorization: TOKEN } })).status).toBe(200);
-      expect(performance.now() - start).toBeGreaterThanOrEqual(55);
+      let answered = false;
+      const pending = fetch(`${slow.url}/v1/organization`, { headers: { Authorization: TOKEN } }).then((res) => {
+        answered = true;
+        return res;
+      });
+      const latency = await nextWait();
+      expect(latency.ms).toBe(60);
+      // Handled and recorded, but not answered while the wait lasts.
+      expect(slow.requests.map((r) => r.status)).toEqual([200]);
+      expect(answered).toBe(false);
+      latency.release();
+      expect((await pending).status).toBe(200);
+
+      slow.faults.add({ path: '/organization', delayMs: 250 });
+      const delayed = fetch(`${slow.url}/v1/organization`, { headers: { Authorization: TOKEN } });
+      (await nextWait()).release();
+      const fault = await nextWait();
+      expect(fault.ms).toBe(250);
+      expect(slow.faults.pending).toBe(0);
+      fault.release();
+      expect((await delayed).status).toBe(200);
+      expect(asked).toEqual([60, 60, 250]);
     } finally {
       await slow.close();
     }

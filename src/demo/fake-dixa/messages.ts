@@ -10,7 +10,7 @@ import type {
   DixaFile,
   DixaMessage,
   DixaMessageAttributes,
-} from '../../datasources/dixa/types.js';
+} from './wire.js';
 import { randomUUID } from 'node:crypto';
 import {
   isUuid,

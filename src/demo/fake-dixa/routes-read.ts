@@ -1,7 +1,7 @@
 // Read-only Dixa routes: organization, conversations (+ messages, notes, tags), end users,
 // agents, queues, tags, custom-attribute definitions, contact endpoints and search.
 
-import type { DixaConversation, DixaEndUser } from '../../datasources/dixa/types.js';
+import type { DixaConversation, DixaEndUser } from './wire.js';
 import { conversationIdParam, uuidParam } from './input.js';
 import { paginate } from './pagination.js';
 import { badRequest, notFound, ok, type Reply } from './reply.js';

@@ -3,7 +3,7 @@
 // conversation write raises a FakeChange through ctx.emit.
 
 import { randomUUID } from 'node:crypto';
-import type { DixaConversation, DixaCustomAttribute, DixaEndUser, DixaNote, DixaTag } from '../../datasources/dixa/types.js';
+import type { DixaConversation, DixaCustomAttribute, DixaEndUser, DixaNote, DixaTag } from './wire.js';
 import {
   dateTime,
   isUuid,

@@ -1,7 +1,7 @@
 // POST /search/conversations semantics: text query over subject and message text, and the
 // filter conditions from REFERENCE.md's search section. Unknown fields/operators are 400s.
 
-import type { DixaConversation, DixaMessage, DixaSearchHit } from '../../datasources/dixa/types.js';
+import type { DixaConversation, DixaMessage, DixaSearchHit } from './wire.js';
 import { badRequest, decodingFailure } from './reply.js';
 import { objectBody, typeTag, type JsonObject } from './input.js';
 import { parseDixaTime } from './time.js';

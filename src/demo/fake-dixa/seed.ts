@@ -14,7 +14,7 @@ import type {
   DixaMessage,
   DixaMessageAttributes,
   DixaNote,
-} from '../../datasources/dixa/types.js';
+} from './wire.js';
 import { createRandom, type Random } from './random.js';
 import { conversationTypeFor } from './vocabulary.js';
 import {
@@ -176,8 +176,34 @@ function seedQueues(world: FakeWorld, rng: Random, count: number): void {
       isDefault: i === 0,
       organizationId: world.organization.id,
       priority: i + 1,
+      ...queueRouting(id, i),
     });
   }
+}
+
+/**
+ * The routing settings Dixa returns on every queue (spec Queue1; the fake does not route by
+ * them). Fixed values, no rng draws, so the rest of the seed stays as it was.
+ */
+function queueRouting(id: string, index: number) {
+  const usages: Record<string, string[]> =
+    index === 0 ? { Email: [SUPPORT_EMAIL], Sms: [SMS_NUMBER], PstnPhone: [VOICE_NUMBER] } : index === 1 ? { Email: [RETURNS_EMAIL] } : {};
+  return {
+    queueThresholds: { SlaPercentage: 80, WaitingConversations: 20 },
+    slaCalculationMethod: 'AbandonedIgnored',
+    offerTimeout: 30,
+    offeringAlgorithm: 'AllAtOnce',
+    memberListType: 'Default',
+    usages: { queueId: id, usages },
+    wrapupTimeout: 60,
+    offerAbandonedConversations: false,
+    doNotOfferTimeouts: { WidgetChat: 0 },
+    isDoNotOfferEnabled: false,
+    isPreferredAgentEnabled: false,
+    preferredAgentOfflineTimeout: 300,
+    personalAgentOfflineTimeout: 300,
+    isRestricted: false,
+  };
 }
 
 function seedTags(world: FakeWorld, rng: Random, count: number): void {

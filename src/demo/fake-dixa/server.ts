@@ -34,6 +34,11 @@ export interface FakeDixaOptions {
   latencyMs?: number;
   /** Dixa's per-token limit (10/s, burst 4 in production); off by default. */
   rateLimit?: RateLimitOptions;
+  /**
+   * How `latencyMs` and a fault's `delayMs` wait; default a real timer. Injected by tests so
+   * they can check a delay by the waits asked for, not by reading the clock.
+   */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 export interface RecordedRequest {
@@ -90,6 +95,7 @@ export async function startFakeDixa(options: FakeDixaOptions = {}): Promise<Fake
   const tenants = new Map((options.tenants ?? [{ token: 'demo-token', world: seedWorld() }]).map((t) => [t.token, t.world]));
   const buckets = options.rateLimit ? new TokenBuckets(options.rateLimit) : undefined;
   const latencyMs = options.latencyMs ?? 0;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const changes = new EventEmitter();
   const requests: RecordedRequest[] = [];
   const stats = { tooManyRequests: 0 };
@@ -163,8 +169,8 @@ export async function startFakeDixa(options: FakeDixaOptions = {}): Promise<Fake
       if (fault?.afterHandling && fault.status !== undefined) reply = { status: fault.status, body: fault.body };
       const failsSilently = fault?.hang || fault?.reset;
       requests.push({ method, path: url.pathname, query, body, token, status: failsSilently ? 0 : reply.status, at });
-      if (latencyMs > 0) await delay(latencyMs);
-      if (fault?.delayMs) await delay(fault.delayMs);
+      if (latencyMs > 0) await sleep(latencyMs);
+      if (fault?.delayMs) await sleep(fault.delayMs);
       if (fault?.hang) return;
       if (fault?.reset) {
         req.socket.destroy();

@@ -1,7 +1,7 @@
 // Dixa's vocabularies in one place: REST channel → conversation _type, and REST ↔ search-filter
 // spellings (REFERENCE.md gotcha 6).
 
-import type { DixaChannel, DixaConversationState, DixaDirection } from '../../datasources/dixa/types.js';
+import type { DixaChannel, DixaConversationState, DixaDirection } from './wire.js';
 
 /** REST channel → conversation `_type`. */
 export const conversationTypeOf: Readonly<Record<string, string>> = {

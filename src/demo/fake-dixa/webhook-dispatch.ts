@@ -4,7 +4,7 @@
 // subscription's secretKey, with its headers; every delivery is recorded for
 // GET /webhooks/{id}/delivery-status. Tests can pause deliveries, make the fake give up at
 // once, and redeliver recorded ones later (a late Dixa retry).
-import type { DixaConversation } from '../../datasources/dixa/types.js';
+import type { DixaConversation } from './wire.js';
 import type { FakeChange } from './changes.js';
 import { isoMillis } from './time.js';
 import { signDixaWebhook, webhookPayload } from './webhooks.js';

@@ -3,7 +3,7 @@
 // world as it is at that moment, signs it like Dixa (X-DIXA-SIGNATURE: t=<ms>,v1=<hex>,
 // key = the hex-decoded secret) and POSTs it, one delivery at a time, in change order.
 import { createHmac, randomUUID } from 'node:crypto';
-import type { DixaAgent, DixaConversation, DixaEndUser, DixaMessage } from '../../datasources/dixa/types.js';
+import type { DixaAgent, DixaConversation, DixaEndUser, DixaMessage } from './wire.js';
 import type { FakeChange } from './changes.js';
 import { messageText } from './search.js';
 import type { FakeDixa } from './server.js';

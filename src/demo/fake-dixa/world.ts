@@ -10,7 +10,7 @@ import type {
   DixaOrganization,
   DixaQueue,
   DixaTag,
-} from '../../datasources/dixa/types.js';
+} from './wire.js';
 
 /** One option of a Select custom attribute (not in the gateway's types; it never reads definitions). */
 export interface FakeSelectOption {
