@@ -17,6 +17,8 @@ export const ErrorCode = {
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** Beyond the contract's list: the shared state (Redis) a write needs is unreachable; nothing was sent. */
+  STATE_UNAVAILABLE: 'STATE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -73,6 +75,34 @@ export class IdempotencyConflictError extends GatewayError {
       `idempotencyKey ${JSON.stringify(idempotencyKey)} was used before with a different input; send the same input to get the first result, or use a new key.`,
       { idempotencyKey },
     );
+  }
+}
+
+/** The key's record was claimed by another attempt that has not finished (another instance on the same store). */
+export class IdempotencyKeyBusyError extends GatewayError {
+  constructor(idempotencyKey: string) {
+    super(
+      ErrorCode.IDEMPOTENCY_CONFLICT,
+      `idempotencyKey ${JSON.stringify(idempotencyKey)} is being used by another request that has not finished; retry with the same input in a few seconds.`,
+      { idempotencyKey },
+    );
+  }
+}
+
+/**
+ * The shared state a write must record before it is sent (Redis) cannot be reached. The
+ * write is refused rather than risk a duplicate; nothing reached Dixa.
+ */
+export class StateUnavailableError extends GatewayError {
+  readonly retryAfterSeconds: number;
+
+  constructor(what: string, retryAfterSeconds = 5) {
+    super(
+      ErrorCode.STATE_UNAVAILABLE,
+      `The gateway cannot reach its shared state (Redis) to record ${what}, so nothing was sent to Dixa; retry in ${retryAfterSeconds} s with the same idempotencyKey.`,
+      { retryAfterSeconds },
+    );
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

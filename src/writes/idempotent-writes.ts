@@ -5,7 +5,7 @@
 // read for this token succeeded and right before its first request that changes Dixa,
 // so tokens Dixa refuses never get a record (and cannot crowd out anyone's).
 import type { Logger } from 'pino';
-import { ErrorCode, GatewayError, IdempotencyConflictError } from '../errors.js';
+import { IdempotencyConflictError, IdempotencyKeyBusyError } from '../errors.js';
 import type { IdempotencyKind, IdempotencyStore, RecordRef } from './idempotency-store.js';
 
 /** Persists the write's progress: claims the record the first time, saves it after that. */
@@ -31,17 +31,6 @@ export interface RunOptions<P, R> {
 interface Pending {
   hash: string;
   promise: Promise<unknown>;
-}
-
-/** The key's record was claimed by another attempt that has not finished (another instance on the same store). */
-export class IdempotencyKeyBusyError extends GatewayError {
-  constructor(idempotencyKey: string) {
-    super(
-      ErrorCode.IDEMPOTENCY_CONFLICT,
-      `idempotencyKey ${JSON.stringify(idempotencyKey)} is being used by another request that has not finished; retry with the same input in a few seconds.`,
-      { idempotencyKey },
-    );
-  }
 }
 
 /** A claim found the write already finished elsewhere: its result is the answer. */
