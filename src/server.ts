@@ -14,7 +14,7 @@ import { checkDixaConnection, notConfiguredVerdict } from './datasources/dixa/co
 import { DixaDataSource } from './datasources/dixa/index.js';
 import { PendingMessages } from './datasources/dixa/pending-messages.js';
 import { createGatewayEvents, type GatewayEvents } from './events/index.js';
-import { attachSubscriptions, type SubscriptionAuthorizer } from './events/subscriptions.js';
+import { attachSubscriptions, type SubscriptionAuthorizer } from './http/subscriptions.js';
 import { createApolloServer } from './graphql/apollo.js';
 import { TrustedDocuments } from './graphql/trusted-documents.js';
 import { operationMetricsPlugin } from './graphql/operation-metrics.js';

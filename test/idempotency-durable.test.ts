@@ -58,7 +58,7 @@ const posts = (): RecordedRequest[] => h.dixaCalls((r) => r.method === 'POST');
 let n = 0;
 const unique = (): string => `${Date.now()}-${++n}`;
 
-function escalation(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+function conversationInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const id = unique();
   return {
     channel: 'EMAIL',
@@ -101,7 +101,7 @@ describe('after a restart (same DATA_DIR)', () => {
   });
 
   it('createConversation: a changed input is IDEMPOTENCY_CONFLICT; the same input returns the first conversation with no POST', async () => {
-    const input = escalation();
+    const input = conversationInput();
     const first = await h.gql(CREATE, { input });
     expect(first.errors).toBeUndefined();
 
@@ -142,7 +142,7 @@ describe('createConversation killed at each step resumes on a new instance witho
     const doomed = await createGateway(config, createLogger('silent'));
     const doomedUrl = await doomed.listen(0, '127.0.0.1');
 
-    const input = escalation();
+    const input = conversationInput();
     h.fake.faults.add(fault);
     const client = new AbortController();
     const inFlight = fetch(`${doomedUrl}/graphql`, {
@@ -182,7 +182,7 @@ describe('createConversation killed at each step resumes on a new instance witho
 
 describe('tenant churn', () => {
   it("1,100 mutations with junk X-Dixa-Token values do not evict the real tenant's record: its retry makes no second conversation", async () => {
-    const input = escalation({ note: null, tags: [], queueId: null, customAttributes: null });
+    const input = conversationInput({ note: null, tags: [], queueId: null, customAttributes: null });
     const first = await h.gql(CREATE, { input });
     expect(first.errors).toBeUndefined();
 
@@ -242,7 +242,7 @@ describe('a real kill -9', () => {
     });
     try {
       const url = await listeningUrl(child);
-      const input = escalation();
+      const input = conversationInput();
       h.fake.faults.add({ method: 'POST', path: '/conversations', hang: true });
       const inFlight = fetch(`${url}/graphql`, {
         method: 'POST',

@@ -219,9 +219,7 @@ describe('webhook receiver', () => {
         p.data.n = i;
       }),
     );
-    const started = Date.now();
     const results = await Promise.all(bodies.map((body) => postWebhook(h, body)));
-    const elapsed = Date.now() - started;
     expect(results.every((r) => r.status === 200 && r.json.status === 'stored')).toBe(true);
     const seqs = results.map((r) => decodeEventCursor(r.json.cursor)!);
     expect(new Set(seqs).size).toBe(1000);
@@ -235,7 +233,7 @@ describe('webhook receiver', () => {
     // Receipt order: each event sits where its delivery's answer put it.
     const byId = new Map(results.map((r) => [r.json.eventId as string, decodeEventCursor(r.json.cursor)!]));
     expect(stored.map((e) => byId.get(e.id))).toEqual(storedSeqs);
-    expect(elapsed).toBeLessThan(15_000);
+    // Ingest speed is measured by the benchmark (bench/webhook-ingest.ts), not asserted here.
   });
 
   it('refreshes the cached conversation from a CONVERSATION_CLOSED payload: CLOSED with zero Dixa calls', async () => {

@@ -69,10 +69,11 @@ export function createGatewayEvents(
     ...(options.now ? { now: options.now } : {}),
   });
 
+  const now = options.now ?? Date.now;
   const sweep = async () => {
     if (config.events.retentionDays <= 0) return;
     try {
-      const removed = await log.prune(Date.now() - config.events.retentionDays * DAY_MS);
+      const removed = await log.prune(now() - config.events.retentionDays * DAY_MS);
       if (removed > 0) logger.info({ removed, retentionDays: config.events.retentionDays }, 'old webhook events deleted');
     } catch (error) {
       logger.error({ err: error }, 'event retention sweep failed');

@@ -11,7 +11,7 @@ import type { WebhookCacheUpdates } from './webhook-cache-updates.js';
 import { BodyGate } from '../http/body-gate.js';
 import type { EventBus } from './event-bus.js';
 import { encodeEventCursor, type EventLog } from './event-log.js';
-import { webhookChangeIdentity } from '../sync/change-identity.js';
+import { webhookChangeIdentity } from './change-identity.js';
 import { decodeWebhook } from './webhook-payload.js';
 import { precheckDixaSignature, verifyDixaSignature, webhookKey } from './webhook-signature.js';
 

@@ -7,8 +7,8 @@ import { LIMITS, parseBody, parseFutureDateTime, parseOptionalUuid, parseTagName
 import { assertWritable } from '../writes/access.js';
 import { optionalAgentId } from '../writes/agents.js';
 import * as actions from '../writes/conversation-actions.js';
-import { createConversation } from '../writes/escalation.js';
-import { parseEscalationInput } from '../writes/escalation-input.js';
+import { createConversation } from '../writes/create-conversation.js';
+import { parseCreateConversationInput } from '../writes/create-conversation-input.js';
 import { parseReplyInput, replyToConversation } from '../writes/reply.js';
 
 export const Mutation: MutationResolvers = {
@@ -19,7 +19,7 @@ export const Mutation: MutationResolvers = {
 
   createConversation: async (_root, { input }, ctx) => {
     assertWritable(ctx.config, 'createConversation');
-    const id = await createConversation(ctx, parseEscalationInput(input, ctx.config));
+    const id = await createConversation(ctx, parseCreateConversationInput(input, ctx.config));
     const conversation = await ctx.dixa.loaders.conversation.load(id);
     if (!conversation) throw new UpstreamError(`read conversation ${id}`, 'Dixa does not return the conversation it just created', { conversationId: String(id) });
     return { conversation };

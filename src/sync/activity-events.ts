@@ -7,7 +7,7 @@ import type { DixaActivityLogEntry } from '../datasources/dixa/types.js';
 import type { ConversationEventType } from '../generated/graphql.js';
 import { toIsoDateTime } from '../mapping/timestamp.js';
 import { eventFqnOf, eventTypeFromWebhook } from '../mapping/vocabulary.js';
-import { changeIdentity } from './change-identity.js';
+import { changeIdentity } from '../events/change-identity.js';
 
 /** Activity `_type` -> the event_fqn of the webhook that reports the same change. */
 const WEBHOOK_FQN: Record<string, string> = {

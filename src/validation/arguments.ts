@@ -1,7 +1,7 @@
 // Checks for GraphQL arguments that the schema's types cannot express: page sizes,
 // e-mail addresses, list lengths. Each failure names the argument and the valid range.
 import { BadUserInputError } from '../errors.js';
-import { MAX_PAGE_LIMIT } from '../datasources/dixa/client.js';
+import { MAX_PAGE_LIMIT } from '../datasources/dixa/types.js';
 
 export function parseFirst(first: number | null | undefined, fallback: number, argument = 'first'): number {
   const value = first ?? fallback;

@@ -5,7 +5,7 @@
 import type { RequestDixa } from '../datasources/dixa/index.js';
 import type { DixaEndUserInput } from '../datasources/dixa/types.js';
 import { NotFoundError } from '../errors.js';
-import type { CustomerSpec } from './escalation-input.js';
+import type { CustomerSpec } from './create-conversation-input.js';
 import { mayHaveBeenStored } from '../datasources/dixa/retry-policy.js';
 
 /** Only checks an id: for the reads-before-writes phase. */
@@ -15,7 +15,7 @@ export async function assertCustomerExists(dixa: RequestDixa, spec: CustomerSpec
   if (!user) throw new NotFoundError(`Dixa has no customer (end user) ${spec.id} (customer.id).`, { argument: 'customer.id' });
 }
 
-/** `beforeCreate` runs right before the end user is created (the escalation records its progress there). */
+/** `beforeCreate` runs right before the end user is created (createConversation records its progress there). */
 export async function findOrCreateCustomer(dixa: RequestDixa, spec: CustomerSpec, beforeCreate?: () => Promise<void>): Promise<string> {
   if (spec.id) {
     await assertCustomerExists(dixa, spec);

@@ -19,7 +19,7 @@ export const DEFAULT_IDEMPOTENCY_OPTIONS: IdempotencyStoreOptions = {
   maxKeysPerToken: 10_000,
 };
 
-/** Which mutation a key belongs to: one key may name a reply and an escalation without clashing. */
+/** Which mutation a key belongs to: one key may name a reply and a createConversation without clashing. */
 export type IdempotencyKind = 'reply' | 'createConversation';
 
 /** One key of one token: the scope is the token's fingerprint, never the token. */

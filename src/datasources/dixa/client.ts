@@ -5,6 +5,7 @@ import { parseConversationId, parseUuid } from '../../validation/ids.js';
 import { UpstreamError } from '../../errors.js';
 import { pageKeyOf } from './page-cursor.js';
 import type { CallPriority, DixaCredentials, DixaRequest, DixaTransport } from './transport.js';
+import { MAX_PAGE_LIMIT } from './types.js';
 import type {
   DixaAddedMessage,
   DixaAgent,
@@ -41,8 +42,6 @@ export interface PageRequest {
   pageKey?: string | undefined;
 }
 
-/** Dixa's search takes at most 50 per page; the directory lists are fetched in pages this big. */
-export const MAX_PAGE_LIMIT = 50;
 
 // Ids are validated again here, whatever the caller did: a path segment is only ever an
 // integer or a uuid, so no input can change which Dixa resource is addressed.

@@ -1,7 +1,11 @@
-// Dixa REST shapes, typed once. These follow ../shared/dixa/dixa-openapi.yaml and
-// REFERENCE.md; only the fields the gateway reads or writes are spelled out, and every
-// union carries Dixa's `_type` discriminator. The fake Dixa (src/demo) emits these same
-// shapes, so a drift between the two shows up as a type error.
+// Dixa REST shapes, typed once, and the few numbers Dixa fixes. These follow
+// ../shared/dixa/dixa-openapi.yaml and REFERENCE.md; only the fields the gateway reads or
+// writes are spelled out, and every union carries Dixa's `_type` discriminator. The fake
+// Dixa (src/demo) has its own reading of the spec (wire.ts), so a misreading shared by
+// both cannot hide; the fixture contract test checks the fake against Dixa's samples.
+
+/** Dixa's search takes at most 50 per page; the directory lists are fetched in pages this big. */
+export const MAX_PAGE_LIMIT = 50;
 
 /** `{data: T}` — every Dixa success body but `/agents/presence`. */
 export interface DixaEnvelope<T> {

@@ -1,4 +1,4 @@
-// createConversation, the escalation: customer, then the conversation with its first
+// createConversation (an escalation from Applied): customer, then the conversation with its first
 // message, then note, tags, custom attributes and queue transfer. Progress is recorded in
 // the idempotency store (durable) before each POST and after each step, so a call again
 // with the same key, even after a crash or restart, resumes the remaining steps on the
@@ -12,13 +12,13 @@ import { GatewayError, NotFoundError } from '../errors.js';
 import { channelToRest } from '../mapping/vocabulary.js';
 import { requireAgent } from './agents.js';
 import { assertCustomerExists, findOrCreateCustomer } from './customer.js';
-import type { EscalationRequest } from './escalation-input.js';
+import type { CreateConversationRequest } from './create-conversation-input.js';
 import { mayHaveBeenStored } from '../datasources/dixa/retry-policy.js';
 import { inputHash } from './idempotency-store.js';
 import type { Checkpoint } from './idempotent-writes.js';
 import { ensureTag } from './tags.js';
 
-export type EscalationStep = 'customer' | 'createConversation' | 'note' | 'tags' | 'customAttributes' | 'transfer';
+export type CreateConversationStep = 'customer' | 'createConversation' | 'note' | 'tags' | 'customAttributes' | 'transfer';
 
 interface Progress {
   customerId?: string;
@@ -32,13 +32,13 @@ interface Progress {
   /** Likewise for the note POST (notes carry no externalId; the text is compared). */
   noteUncertain: boolean;
   /** Steps after the create that are finished (a list: the progress is stored as JSON). */
-  done: EscalationStep[];
+  done: CreateConversationStep[];
 }
 
 /** Candidates read when looking for a conversation whose create POST failed ambiguously. */
 const RECENT_CONVERSATIONS = 10;
 
-export async function createConversation(ctx: GatewayContext, request: EscalationRequest): Promise<number> {
+export async function createConversation(ctx: GatewayContext, request: CreateConversationRequest): Promise<number> {
   const { dixa } = ctx;
   const key = request.idempotencyKey ?? `gw-${randomUUID()}`;
   const { idempotencyKey: _key, ...defining } = request;
@@ -48,15 +48,15 @@ export async function createConversation(ctx: GatewayContext, request: Escalatio
     key,
     hash: inputHash(defining),
     start: () => ({ createUncertain: false, noteUncertain: false, done: [] }),
-    work: (progress, checkpoint) => escalate(ctx, request, key, progress, checkpoint),
+    work: (progress, checkpoint) => runCreateConversation(ctx, request, key, progress, checkpoint),
     // Kept only once Dixa may hold the conversation; before that a retry may change the input.
     keepOnFailure: (progress) => progress.conversationId !== undefined || progress.createUncertain,
   });
 }
 
-async function escalate(ctx: GatewayContext, request: EscalationRequest, key: string, progress: Progress, checkpoint: Checkpoint): Promise<number> {
+async function runCreateConversation(ctx: GatewayContext, request: CreateConversationRequest, key: string, progress: Progress, checkpoint: Checkpoint): Promise<number> {
   const { dixa } = ctx;
-  const step = async <T>(name: EscalationStep, run: () => Promise<T>): Promise<T> => {
+  const step = async <T>(name: CreateConversationStep, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (error) {
@@ -64,12 +64,12 @@ async function escalate(ctx: GatewayContext, request: EscalationRequest, key: st
     }
   };
 
-  const finished = async (name: EscalationStep): Promise<void> => {
+  const finished = async (name: CreateConversationStep): Promise<void> => {
     progress.done.push(name);
     await checkpoint();
   };
 
-  // Reads first, so an unknown customer, agent or queue stops the escalation before any write.
+  // Reads first, so an unknown customer, agent or queue stops createConversation before any write.
   // The record of the key is first written after a Dixa read for this token succeeded
   // (the customer lookup at the latest), right before the first POST.
   await Promise.all([
@@ -122,7 +122,7 @@ async function requireQueue(dixa: RequestDixa, queueId: string): Promise<void> {
   if (!queue) throw new NotFoundError(`Dixa has no queue ${queueId} (queueId).`, { argument: 'queueId' });
 }
 
-function createBody(request: EscalationRequest, requesterId: string, externalId: string): DixaCreateConversationInput {
+function createBody(request: CreateConversationRequest, requesterId: string, externalId: string): DixaCreateConversationInput {
   const content = { _type: request.contentType, value: request.content };
   const message: DixaMessageInput =
     request.direction === 'Outbound'
@@ -155,7 +155,7 @@ function createBody(request: EscalationRequest, requesterId: string, externalId:
  */
 async function createOnce(
   dixa: RequestDixa,
-  request: EscalationRequest,
+  request: CreateConversationRequest,
   customerId: string,
   externalId: string,
   progress: Progress,
@@ -185,7 +185,7 @@ async function createOnce(
   }
 }
 
-async function findCreated(dixa: RequestDixa, request: EscalationRequest, customerId: string, externalId: string): Promise<number | undefined> {
+async function findCreated(dixa: RequestDixa, request: CreateConversationRequest, customerId: string, externalId: string): Promise<number | undefined> {
   const page = await dixa.client.listEndUserConversations(customerId, { pageLimit: RECENT_CONVERSATIONS });
   const channel = channelToRest(request.variant.channel).toLowerCase();
   const candidates = (page?.items ?? []).filter((c) => c.channel.toLowerCase() === channel);
@@ -197,7 +197,7 @@ async function findCreated(dixa: RequestDixa, request: EscalationRequest, custom
 }
 
 /** POST notes once: after an ambiguous failure, a note with the same text means it landed. */
-async function addNoteOnce(dixa: RequestDixa, id: number, request: EscalationRequest, progress: Progress, checkpoint: Checkpoint): Promise<void> {
+async function addNoteOnce(dixa: RequestDixa, id: number, request: CreateConversationRequest, progress: Progress, checkpoint: Checkpoint): Promise<void> {
   const note = request.note as string;
   const landed = async () => ((await dixa.client.listNotes(id)) ?? []).some((n) => n.message === note);
   if (progress.noteUncertain && (await landed())) {
@@ -220,17 +220,28 @@ async function addNoteOnce(dixa: RequestDixa, id: number, request: EscalationReq
   }
 }
 
-/** The step's own error, same code, plus where the escalation stopped and how to resume. */
-function stepFailure(error: unknown, step: EscalationStep, conversationId: number | undefined, key: string): unknown {
-  if (!(error instanceof GatewayError) || error.extensions.failedStep) return error;
-  const where =
-    conversationId === undefined
-      ? `createConversation stopped at step ${step}, before a conversation was created`
-      : `createConversation stopped at step ${step}; conversation ${conversationId} exists`;
-  return new GatewayError(
-    error.code,
-    `${error.message} (${where}. Call createConversation again with idempotencyKey ${JSON.stringify(key)} and the same input to finish the remaining steps.)`,
-    { ...error.extensions, failedStep: step, ...(conversationId === undefined ? {} : { conversationId: String(conversationId) }), idempotencyKey: key },
-    { cause: error },
-  );
+/** The step's own error (same code), plus where createConversation stopped and how to resume. */
+export class CreateConversationStepError extends GatewayError {
+  constructor(
+    readonly step: CreateConversationStep,
+    readonly conversationId: number | undefined,
+    readonly idempotencyKey: string,
+    cause: GatewayError,
+  ) {
+    const where =
+      conversationId === undefined
+        ? `createConversation stopped at step ${step}, before a conversation was created`
+        : `createConversation stopped at step ${step}; conversation ${conversationId} exists`;
+    super(
+      cause.code,
+      `${cause.message} (${where}. Call createConversation again with idempotencyKey ${JSON.stringify(idempotencyKey)} and the same input to finish the remaining steps.)`,
+      { ...cause.extensions, failedStep: step, ...(conversationId === undefined ? {} : { conversationId: String(conversationId) }), idempotencyKey },
+      { cause },
+    );
+  }
+}
+
+function stepFailure(error: unknown, step: CreateConversationStep, conversationId: number | undefined, key: string): unknown {
+  if (!(error instanceof GatewayError) || error instanceof CreateConversationStepError) return error;
+  return new CreateConversationStepError(step, conversationId, key, error);
 }

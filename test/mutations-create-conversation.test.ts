@@ -1,4 +1,4 @@
-// createConversation (the escalation) against the fake Dixa over real HTTP: customer by
+// createConversation against the fake Dixa over real HTTP: customer by
 // id / by e-mail / created, the channel variants and what each needs, the steps after
 // the create, and resuming by idempotencyKey without ever creating a second conversation.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ const creates = (): RecordedRequest[] => h.dixaCalls((r) => r.method === 'POST' 
 let n = 0;
 const unique = (): string => `${Date.now()}-${++n}`;
 
-function escalation(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+function conversationInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const id = unique();
   return {
     channel: 'EMAIL',
@@ -87,7 +87,7 @@ function conversationsOf(email: string) {
 
 describe('createConversation', () => {
   it('new customer by e-mail: creates the end user, the conversation, then note, tags, attributes and queue', async () => {
-    const input = escalation();
+    const input = conversationInput();
     const res = await h.gql(CREATE, { input });
     expect(res.errors).toBeUndefined();
     const got = res.data!.createConversation.conversation;
@@ -132,7 +132,7 @@ describe('createConversation', () => {
 
   it('an existing customer by e-mail: no end user is created', async () => {
     const existing = [...world.endUsers.values()].find((u) => u.email)!;
-    const res = await h.gql(CREATE, { input: escalation({ customer: { email: existing.email!.toUpperCase() }, tags: [], note: null, queueId: null, customAttributes: null }) });
+    const res = await h.gql(CREATE, { input: conversationInput({ customer: { email: existing.email!.toUpperCase() }, tags: [], note: null, queueId: null, customAttributes: null }) });
     expect(res.errors).toBeUndefined();
     expect(res.data!.createConversation.conversation.customer.id).toBe(existing.id);
     expect(shapes(writes())).toEqual(['POST /conversations']);
@@ -146,7 +146,7 @@ describe('createConversation', () => {
     const user = { id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', createdAt: new Date().toISOString(), email, displayName: 'Late Arrival' };
     world.endUsers.set(user.id, user);
     h.resetCalls();
-    const res = await h.gql(CREATE, { input: escalation({ customer: { email }, tags: [], note: null, queueId: null, customAttributes: null }) });
+    const res = await h.gql(CREATE, { input: conversationInput({ customer: { email }, tags: [], note: null, queueId: null, customAttributes: null }) });
     expect(res.errors).toBeUndefined();
     expect(res.data!.createConversation.conversation.customer.id).toBe(user.id);
     expect(shapes(writes())).toEqual(['POST /conversations']);
@@ -154,27 +154,27 @@ describe('createConversation', () => {
 
   it('an existing customer by id; an unknown id is NOT_FOUND with zero writes', async () => {
     const existing = [...world.endUsers.values()][3]!;
-    const ok = await h.gql(CREATE, { input: escalation({ customer: { id: existing.id }, tags: [], note: null, queueId: null, customAttributes: null }) });
+    const ok = await h.gql(CREATE, { input: conversationInput({ customer: { id: existing.id }, tags: [], note: null, queueId: null, customAttributes: null }) });
     expect(ok.errors).toBeUndefined();
     expect(ok.data!.createConversation.conversation.customer.id).toBe(existing.id);
     expect(shapes(writes())).toEqual(['POST /conversations']);
 
     h.resetCalls();
-    const missing = await h.gql(CREATE, { input: escalation({ customer: { id: '0e4d0ead-dc69-470a-9b3a-e7eb16a56453' } }) });
+    const missing = await h.gql(CREATE, { input: conversationInput({ customer: { id: '0e4d0ead-dc69-470a-9b3a-e7eb16a56453' } }) });
     expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(missing.errors?.[0]?.message).toMatch(/customer/);
     expect(writes()).toHaveLength(0);
   });
 
   it('WIDGET_CHAT sends a Chat create with the widget id; OUTBOUND SMS sends an Sms create with the agent', async () => {
-    const chat = await h.gql(CREATE, { input: escalation({ channel: 'WIDGET_CHAT', widgetId: WIDGET, subject: null, emailIntegrationId: null, tags: [], note: null, queueId: null, customAttributes: null }) });
+    const chat = await h.gql(CREATE, { input: conversationInput({ channel: 'WIDGET_CHAT', widgetId: WIDGET, subject: null, emailIntegrationId: null, tags: [], note: null, queueId: null, customAttributes: null }) });
     expect(chat.errors).toBeUndefined();
     expect(chat.data!.createConversation.conversation.channel).toBe('WIDGET_CHAT');
     expect(creates()[0]!.body).toMatchObject({ _type: 'Chat', widgetId: WIDGET, message: { _type: 'Inbound' } });
 
     h.resetCalls();
     const sms = await h.gql(CREATE, {
-      input: escalation({ channel: 'SMS', direction: 'OUTBOUND', contactEndpointId: SMS_NUMBER, subject: null, emailIntegrationId: null, tags: [], note: null, queueId: null, customAttributes: null }),
+      input: conversationInput({ channel: 'SMS', direction: 'OUTBOUND', contactEndpointId: SMS_NUMBER, subject: null, emailIntegrationId: null, tags: [], note: null, queueId: null, customAttributes: null }),
     });
     expect(sms.errors).toBeUndefined();
     expect(sms.data!.createConversation.conversation).toMatchObject({ channel: 'SMS', direction: 'OUTBOUND' });
@@ -182,7 +182,7 @@ describe('createConversation', () => {
   });
 
   it('the same key again: the same conversation and no write', async () => {
-    const input = escalation();
+    const input = conversationInput();
     const first = await h.gql(CREATE, { input });
     h.resetCalls();
     const again = await h.gql(CREATE, { input });
@@ -192,7 +192,7 @@ describe('createConversation', () => {
   });
 
   it('concurrent requests with one key create one conversation', async () => {
-    const input = escalation();
+    const input = conversationInput();
     const answers = await Promise.all(Array.from({ length: 5 }, () => h.gql(CREATE, { input })));
     const ids = new Set(answers.map((a) => a.data!.createConversation.conversation.id));
     expect(ids.size).toBe(1);
@@ -201,7 +201,7 @@ describe('createConversation', () => {
   });
 
   it('the same key with a different input: IDEMPOTENCY_CONFLICT and no Dixa call', async () => {
-    const input = escalation();
+    const input = conversationInput();
     await h.gql(CREATE, { input });
     h.resetCalls();
     const res = await h.gql(CREATE, { input: { ...input, content: 'Something else' } });
@@ -212,7 +212,7 @@ describe('createConversation', () => {
 
 describe('resuming', () => {
   it('a failure at the tag step names the conversation and the step; the same key again finishes it on the same conversation', async () => {
-    const input = escalation();
+    const input = conversationInput();
     const email = (input.customer as { email: string }).email;
     h.fake.faults.add({ method: 'POST', path: '/tags', status: 500 });
     const failed = await h.gql(CREATE, { input });
@@ -242,7 +242,7 @@ describe('resuming', () => {
   });
 
   it('the create answer times out after Dixa stored it: the conversation is found by its first message externalId, not created again', async () => {
-    const input = escalation();
+    const input = conversationInput();
     h.fake.faults.add({ method: 'POST', path: '/conversations', hang: true });
     const res = await h.gql(CREATE, { input });
     expect(res.errors).toBeUndefined();
@@ -252,7 +252,7 @@ describe('resuming', () => {
   });
 
   it('the create fails before Dixa stored it: an error at step createConversation; the same key checks Dixa, then creates it once', async () => {
-    const input = escalation();
+    const input = conversationInput();
     h.fake.faults.add({ method: 'POST', path: '/conversations', status: 503 });
     const failed = await h.gql(CREATE, { input });
     expect(failed.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', failedStep: 'createConversation' });
@@ -270,7 +270,7 @@ describe('resuming', () => {
   });
 
   it('without a key, the failure hands out the key the gateway made, and it resumes', async () => {
-    const input = escalation({ idempotencyKey: null });
+    const input = conversationInput({ idempotencyKey: null });
     h.fake.faults.add({ method: 'PUT', path: /\/transfer\/queue$/, status: 400, body: { message: 'Queue does not exist' } });
     const failed = await h.gql(CREATE, { input });
     const extensions = failed.errors?.[0]?.extensions ?? {};
@@ -304,14 +304,14 @@ describe('bad input: the exact problem, zero writes', () => {
     ['an unknown agent', { agentId: '0e4d0ead-dc69-470a-9b3a-e7eb16a56453' }, 'NOT_FOUND', /no agent/],
   ];
   it.each(cases)('%s', async (_name, overrides, code, message) => {
-    const res = await h.gql(CREATE, { input: escalation(overrides) });
+    const res = await h.gql(CREATE, { input: conversationInput(overrides) });
     expect(res.errors?.[0]?.extensions?.code).toBe(code);
     expect(res.errors?.[0]?.message).toMatch(message);
     expect(writes()).toHaveLength(0);
   });
 });
 
-describe('listings after an escalation', () => {
+describe('listings after createConversation', () => {
   it("the customer's cached conversation list and search pages show the new conversation at once", async () => {
     const customer = [...world.endUsers.values()].find((u) => u.email)!;
     const LIST = `query($id: ID!) { customer(id: $id) { conversations(first: 50) { nodes { id } } } searchConversations(first: 5) { nodes { id } } }`;

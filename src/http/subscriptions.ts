@@ -14,7 +14,7 @@ import { WebSocketServer } from 'ws';
 import type { ContextFactory, GatewayContext } from '../context.js';
 import { GatewayError } from '../errors.js';
 import { formatError } from '../graphql/error-format.js';
-import type { EventFeed } from './event-stream.js';
+import type { EventFeed } from '../events/event-stream.js';
 
 export interface SubscriptionAuthInput {
   /** The client's connection_init payload, e.g. `{ authorization: 'Bearer <key>' }`. */

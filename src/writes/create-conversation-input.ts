@@ -37,7 +37,7 @@ export type ChannelSpec =
   | { channel: 'WIDGET_CHAT'; widgetId: string }
   | { channel: 'SMS'; contactEndpointId: string };
 
-export interface EscalationRequest {
+export interface CreateConversationRequest {
   variant: ChannelSpec;
   customer: CustomerSpec;
   content: string;
@@ -55,7 +55,7 @@ export interface EscalationRequest {
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
-export function parseEscalationInput(input: CreateConversationInput, config: GatewayConfig): EscalationRequest {
+export function parseCreateConversationInput(input: CreateConversationInput, config: GatewayConfig): CreateConversationRequest {
   const channel = assertCreatableChannel(config, input.channel);
   const direction = parseDirection(input.direction, channel);
   const explicitAgent = parseOptionalUuid(input.agentId, 'agent', 'agentId');

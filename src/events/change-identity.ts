@@ -9,7 +9,7 @@
 // (event-log.ts), so closing a conversation twice an hour apart stays two events.
 // OTHER gets no key: its webhook and activity names do not line up.
 import { createHash } from 'node:crypto';
-import type { ChangeIdentity } from '../events/event-log.js';
+import type { ChangeIdentity } from './event-log.js';
 import type { DecodedWebhook } from '../datasources/dixa/webhook-types.js';
 import type { ConversationEventType } from '../generated/graphql.js';
 import { eventTypeFromWebhook } from '../mapping/vocabulary.js';
