@@ -58,3 +58,13 @@ describe('hostile operations get a 4xx with a contract code, never a 500', () =>
     expect(within.status).toBe(200);
   });
 });
+
+describe('a variable of the wrong shape is the caller\'s mistake, named as such', () => {
+  it('an invalid DateTime variable: 400 BAD_USER_INPUT naming the variable (not QUERY_TOO_COMPLEX), no Dixa call', async () => {
+    h.resetCalls();
+    const res = await post({ query: 'mutation($u: DateTime!) { setFollowUp(id: "1000", until: $u) { id } }', variables: { u: 'yesterday' } });
+    expect(res).toMatchObject({ status: 400, code: 'BAD_USER_INPUT' });
+    expect(res.message).toMatch(/\$u.*yesterday/);
+    expect(h.dixaCalls()).toHaveLength(0);
+  });
+});

@@ -4,7 +4,7 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, validate, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, Kind, getVariableValues, validate, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { getComplexity } from 'graphql-query-complexity';
 import { LRUCache } from 'lru-cache';
 import { ErrorCode } from '../errors.js';
@@ -126,9 +126,15 @@ export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlug
               extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
             });
           }
-          const verdict =
-            shapeVerdict(schema, document, operation) ??
-            costVerdict(schema, document, request.operationName ?? undefined, request.variables ?? {});
+          const shape = shapeVerdict(schema, document, operation);
+          if (shape) throw tooComplex(shape);
+          // Variables are checked before the cost is estimated with them: a bad value is the
+          // caller's mistake to fix (BAD_USER_INPUT, as Apollo says it), not a complex operation.
+          const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
+          if (variables.errors) {
+            throw new GraphQLError(variables.errors[0]!.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } });
+          }
+          const verdict = costVerdict(schema, document, request.operationName ?? undefined, variables.coerced);
           if (verdict) throw tooComplex(verdict);
         },
       };
