@@ -16,6 +16,7 @@ import { PendingMessages } from './datasources/dixa/pending-messages.js';
 import { createGatewayEvents, type GatewayEvents } from './events/index.js';
 import { attachSubscriptions, type SubscriptionAuthorizer } from './http/subscriptions.js';
 import { createApolloServer } from './graphql/apollo.js';
+import { createOperationCheck } from './graphql/operation-limits.js';
 import { TrustedDocuments } from './graphql/trusted-documents.js';
 import { operationMetricsPlugin } from './graphql/operation-metrics.js';
 import { GatewayMetrics } from './observability/metrics.js';
@@ -78,7 +79,9 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   const trustedDocuments = config.graphql.trustedDocuments ? TrustedDocuments.load(config.graphql.trustedDocuments, schema) : undefined;
   if (trustedDocuments) logger.info({ documents: trustedDocuments.size }, 'GRAPHQL_TRUSTED_DOCUMENTS: only the manifest\'s documents run, sent by id');
   const metrics = new GatewayMetrics();
-  const apollo = createApolloServer(schema, config, [operationMetricsPlugin(metrics)]);
+  // One judge of operation limits for HTTP (Apollo) and WebSocket subscriptions alike.
+  const operationCheck = createOperationCheck(config.graphql);
+  const apollo = createApolloServer(schema, config, operationCheck, [operationMetricsPlugin(metrics)]);
   await apollo.start();
   const stores = openGatewayStores(config, logger, options.stores);
   const datasource = new DixaDataSource(config, logger, {
@@ -206,7 +209,8 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     createContext,
     events,
     logger,
-    ...(trustedDocuments ? { onSubscribe: (payload) => trustedDocuments.subscriptionArgs(schema, payload) } : {}),
+    check: operationCheck,
+    trustedDocuments,
     // The key comes in connection_init's `authorization`, or in the upgrade request's header.
     authorize:
       options.authorizeSubscription ??

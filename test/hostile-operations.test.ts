@@ -1,6 +1,8 @@
 // Hostile operation shapes (issue 11 item 8): each gets a 4xx with a contract code and
 // makes no Dixa call; none reaches the 500 path.
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
@@ -66,5 +68,42 @@ describe('a variable of the wrong shape is the caller\'s mistake, named as such'
     expect(res).toMatchObject({ status: 400, code: 'BAD_USER_INPUT' });
     expect(res.message).toMatch(/\$u.*yesterday/);
     expect(h.dixaCalls()).toHaveLength(0);
+  });
+});
+
+describe('subscriptions over WebSocket get the same limits as HTTP', () => {
+  /** The first error graphql-ws answers a subscribe message with. */
+  async function subscribeError(query: string): Promise<{ code?: unknown; message?: unknown }> {
+    const ws = createClient({ url: `${h.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      return await new Promise((resolve) => {
+        ws.subscribe(
+          { query },
+          {
+            next: () => resolve({ code: 'accepted' }),
+            error: (errors) => {
+              const first = (Array.isArray(errors) ? errors[0] : errors) as { message?: string; extensions?: { code?: string } };
+              resolve({ code: first?.extensions?.code, message: first?.message });
+            },
+            complete: () => resolve({ code: 'completed' }),
+          },
+        );
+        // An accepted subscription waits for events: give the refusal a moment, bounded.
+        setTimeout(() => resolve({ code: 'accepted' }), 2000);
+      });
+    } finally {
+      await ws.dispose();
+    }
+  }
+
+  it('too many aliases: QUERY_TOO_COMPLEX, as over HTTP', async () => {
+    const aliases = Array.from({ length: 40 }, (_, i) => `a${i}: id`).join(' ');
+    expect(await subscribeError(`subscription { conversationEvents { ${aliases} } }`)).toMatchObject({ code: 'QUERY_TOO_COMPLEX' });
+  });
+
+  it('nesting past the text guard: QUERY_TOO_COMPLEX before parsing', async () => {
+    expect(await subscribeError(`subscription { conversationEvents { ${'... on ConversationEvent { '.repeat(200)}id${' }'.repeat(200)} } }`)).toMatchObject({
+      code: 'QUERY_TOO_COMPLEX',
+    });
   });
 });

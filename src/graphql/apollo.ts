@@ -7,11 +7,12 @@ import type { GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayContext } from '../context.js';
 import { errorLoggingPlugin, formatError } from './error-format.js';
-import { operationLimitsPlugin } from './operation-limits.js';
+import { operationLimitsPlugin, type OperationCheck } from './operation-limits.js';
 
 export function createApolloServer(
   schema: GraphQLSchema,
   config: GatewayConfig,
+  operationCheck: OperationCheck,
   extraPlugins: ApolloServerPlugin<GatewayContext>[] = [],
 ): ApolloServer<GatewayContext> {
   return new ApolloServer<GatewayContext>({
@@ -30,7 +31,7 @@ export function createApolloServer(
       // No cache hints are used; the default plugin would wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
       errorLoggingPlugin,
-      operationLimitsPlugin(config.graphql),
+      operationLimitsPlugin(operationCheck),
       ...extraPlugins,
       ApolloServerPluginLandingPageDisabled(),
     ],

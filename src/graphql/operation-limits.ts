@@ -69,12 +69,24 @@ function structuralViolations(schema: GraphQLSchema, document: DocumentNode, lim
 /** A verdict: undefined when the operation is within the limit, else the error message. */
 type Verdict = string | undefined;
 
-export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlugin {
-  // Apollo hands back the same DocumentNode for a repeated query, so the shape checks run
-  // once per document and the cost once per document and variables (it reads `first`).
+/**
+ * Judges one operation against the limits: undefined when it may run, else the error to
+ * answer with. Used by the Apollo plugin (HTTP) and by graphql-ws (subscriptions) alike.
+ */
+export type OperationCheck = (
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode | null | undefined,
+  operationName: string | undefined,
+  variables: Record<string, unknown> | undefined,
+) => GraphQLError | undefined;
+
+export function createOperationCheck(limits: OperationLimits): OperationCheck {
+  // A repeated query arrives as the same DocumentNode (Apollo's cache, the trusted-documents
+  // manifest), so the shape checks run once per document and the cost once per document
+  // and variables (it reads `first`).
   const shapeVerdicts = new WeakMap<DocumentNode, Verdict>();
   const costVerdicts = new WeakMap<DocumentNode, LRUCache<string, { verdict: string }>>();
-
   const shapeVerdict = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Verdict => {
     if (shapeVerdicts.has(document)) return shapeVerdicts.get(document);
     const fragments = new Map(
@@ -116,26 +128,33 @@ export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlug
     return verdict || undefined;
   };
 
+  return (schema, document, operation, operationName, rawVariables) => {
+    if (!operation) return badOperation(document, operationName);
+    const shape = shapeVerdict(schema, document, operation);
+    if (shape) return tooComplex(shape);
+    // Variables are checked before the cost is estimated with them: a bad value is the
+    // caller's mistake to fix (BAD_USER_INPUT, as Apollo says it), not a complex operation.
+    const variables = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
+    if (variables.errors) {
+      return new GraphQLError(variables.errors[0]!.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } });
+    }
+    const cost = costVerdict(schema, document, operationName, variables.coerced);
+    return cost ? tooComplex(cost) : undefined;
+  };
+}
+
+export function operationLimitsPlugin(check: OperationCheck): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
-          if (!operation) throw badOperation(document, request.operationName ?? undefined);
-          if (operation.operation === 'subscription') {
+          if (operation?.operation === 'subscription') {
             throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at /graphql, not over HTTP POST or GET.', {
               extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
             });
           }
-          const shape = shapeVerdict(schema, document, operation);
-          if (shape) throw tooComplex(shape);
-          // Variables are checked before the cost is estimated with them: a bad value is the
-          // caller's mistake to fix (BAD_USER_INPUT, as Apollo says it), not a complex operation.
-          const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
-          if (variables.errors) {
-            throw new GraphQLError(variables.errors[0]!.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } });
-          }
-          const verdict = costVerdict(schema, document, request.operationName ?? undefined, variables.coerced);
-          if (verdict) throw tooComplex(verdict);
+          const error = check(schema, document, operation, request.operationName ?? undefined, request.variables ?? undefined);
+          if (error) throw error;
         },
       };
     },

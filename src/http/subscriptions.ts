@@ -6,14 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs, GraphQLError, GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, parse, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { CloseCode, type SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { ContextFactory, GatewayContext } from '../context.js';
-import { GatewayError } from '../errors.js';
+import { ErrorCode, GatewayError } from '../errors.js';
+import { graphQLRequestProblem } from '../graphql/document-guard.js';
 import { formatError } from '../graphql/error-format.js';
+import type { OperationCheck } from '../graphql/operation-limits.js';
+import type { TrustedDocuments } from '../graphql/trusted-documents.js';
 import type { EventFeed } from '../events/event-stream.js';
 
 export interface SubscriptionAuthInput {
@@ -34,8 +37,40 @@ export interface SubscriptionServerOptions {
   logger: Logger;
   /** Defaults to allowing every connection (the gateway key check plugs in here). */
   authorize?: SubscriptionAuthorizer;
-  /** Replaces graphql-ws's own parse and validate of a subscribe message (trusted documents plug in here). */
-  onSubscribe?: (payload: SubscribePayload) => ExecutionArgs | readonly GraphQLError[];
+  /** The operation limits HTTP requests get (depth, aliases, cost): subscriptions get them too. */
+  check: OperationCheck;
+  /** Set: only the manifest's documents run, as over HTTP. */
+  trustedDocuments?: TrustedDocuments | undefined;
+}
+
+/**
+ * What graphql-ws runs for a subscribe message, or the errors it answers with: the same
+ * checks as over HTTP — the text guard, the trusted-documents manifest (when on), parse
+ * and validation, then the operation limits.
+ */
+function subscribeArgs(options: SubscriptionServerOptions, payload: SubscribePayload): ExecutionArgs | readonly GraphQLError[] {
+  const { schema } = options;
+  const problem = graphQLRequestProblem({ query: payload.query, variables: payload.variables });
+  if (problem) return [new GraphQLError(problem, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } })];
+  let args: ExecutionArgs;
+  if (options.trustedDocuments) {
+    const trusted = options.trustedDocuments.subscriptionArgs(schema, payload);
+    if (Array.isArray(trusted)) return trusted;
+    args = trusted as ExecutionArgs;
+  } else {
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+    }
+    const invalid = validate(schema, document);
+    if (invalid.length > 0) return invalid;
+    args = { schema, document, ...(payload.operationName ? { operationName: payload.operationName } : {}), ...(payload.variables ? { variableValues: payload.variables } : {}) };
+  }
+  const operation = getOperationAST(args.document, args.operationName ?? undefined);
+  const refused = options.check(schema, args.document, operation, args.operationName ?? undefined, args.variableValues ?? undefined);
+  return refused ? [refused] : args;
 }
 
 /** The close reason of a refused connection (a WebSocket close reason holds at most 123 bytes). */
@@ -62,7 +97,7 @@ export function attachSubscriptions(server: Server, options: SubscriptionServerO
   const disposable = useServer(
     {
       schema: options.schema,
-      ...(options.onSubscribe ? { onSubscribe: (_ctx: unknown, _id: string, payload: SubscribePayload) => options.onSubscribe?.(payload) } : {}),
+      onSubscribe: (_ctx, _id, payload) => subscribeArgs(options, payload),
       onConnect: async (ctx) => {
         if ((await authorize({ connectionParams: ctx.connectionParams, request: ctx.extra.request })) === true) return true;
         // graphql-ws would close with a bare "Forbidden"; this close comes first and says what to send.
