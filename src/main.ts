@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { checkDixaConnection } from './datasources/dixa/connection-check.js';
 import { DEMO_TOKEN, withDemoDixa } from './demo-mode.js';
+import { TrustedDocumentsManifestError } from './graphql/trusted-documents.js';
 import { ListenError } from './http/listen-error.js';
 import { createLogger } from './logger.js';
 import { createGateway } from './server.js';
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
   } catch (error) {
     await demo?.close();
     removeDemoData();
-    if (error instanceof ListenError) {
+    // Operator mistakes found at start get one line naming the setting, not a stack trace.
+    if (error instanceof ListenError || error instanceof TrustedDocumentsManifestError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
@@ -68,7 +70,8 @@ async function main(): Promise<void> {
   }
   logger.info({ url: `${url}/graphql` }, 'gateway listening');
 
-  const verdict = await checkDixaConnection(gateway.datasource.forRequest(config.dixa.token as string).client, { apiUrl: config.dixa.apiUrl });
+  // At background priority: the first callers' requests go first.
+  const verdict = await checkDixaConnection(gateway.datasource.forRequest(config.dixa.token as string, undefined, 'background').client, { apiUrl: config.dixa.apiUrl });
   if (verdict.ok) logger.info({ organization: verdict.organization?.name }, 'Dixa connection ok');
   else logger.error({ errorCode: verdict.errorCode }, `Dixa connection failed: ${verdict.message}`);
 
