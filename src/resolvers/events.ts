@@ -2,11 +2,11 @@
 // webhook events read from the log (src/events). The conversation resolves through the
 // loaders (the webhook already refreshed the cache, so usually with no Dixa call); the
 // message of MESSAGE_ADDED comes from the payload itself.
+import { requireConfiguredOrganization } from './configured-organization.js';
 import type { ConversationEventResolvers, QueryResolvers, SubscriptionResolvers } from '../generated/graphql.js';
 import type { GatewayContext } from '../context.js';
 import type { DixaMessage } from '../datasources/dixa/types.js';
-import { tokenFingerprint } from '../datasources/dixa/token-fingerprint.js';
-import { BadUserInputError, ErrorCode, GatewayError } from '../errors.js';
+import { BadUserInputError } from '../errors.js';
 import { decodeEventCursor, encodeEventCursor, type StoredEvent } from '../events/event-log.js';
 import { streamEvents, type EventFeed } from '../events/event-stream.js';
 import type { WebhookEnvelope } from '../datasources/dixa/webhook-types.js';
@@ -18,14 +18,10 @@ const MAX_EVENTS_PER_PAGE = 1000;
 
 function feedOf(context: GatewayContext): EventFeed {
   if (!context.events) throw new Error('The event log is not available in this context.');
-  // Webhooks belong to the configured token's organization, not to a caller's own token.
-  const configured = context.config.dixa.token;
-  if (!configured || context.dixa.client.fingerprint !== tokenFingerprint(configured)) {
-    throw new GatewayError(
-      ErrorCode.DIXA_FORBIDDEN,
-      "Webhook events belong to the gateway's configured Dixa organization; a request with its own X-Dixa-Token cannot read them.",
-    );
-  }
+  requireConfiguredOrganization(
+    context,
+    "Webhook events belong to the gateway's configured Dixa organization; a request with its own X-Dixa-Token cannot read them.",
+  );
   return context.events;
 }
 

@@ -2,10 +2,10 @@
 // for the gateway's configured Dixa organization: webhooks and the event log are its, so a
 // request with its own X-Dixa-Token is refused. configureWebhooks changes no conversation,
 // so read-only access mode allows it.
+import { requireConfiguredOrganization } from './configured-organization.js';
 import type { MutationResolvers, QueryResolvers } from '../generated/graphql.js';
 import type { GatewayContext } from '../context.js';
-import { tokenFingerprint } from '../datasources/dixa/token-fingerprint.js';
-import { BadUserInputError, ErrorCode, GatewayError } from '../errors.js';
+import { BadUserInputError } from '../errors.js';
 import type { GatewaySync } from '../sync/index.js';
 
 /** A repair reads Dixa's activity log page by page; a month is plenty for an outage and bounds the cost. */
@@ -13,13 +13,10 @@ const MAX_REPAIR_WINDOW_MS = 31 * 24 * 60 * 60 * 1000;
 
 function syncOf(context: GatewayContext): GatewaySync {
   if (!context.sync) throw new Error('Sync is not available in this context.');
-  const configured = context.config.dixa.token;
-  if (!configured || context.dixa.client.fingerprint !== tokenFingerprint(configured)) {
-    throw new GatewayError(
-      ErrorCode.DIXA_FORBIDDEN,
-      "Webhook sync belongs to the gateway's configured Dixa organization; a request with its own X-Dixa-Token cannot read or change it.",
-    );
-  }
+  requireConfiguredOrganization(
+    context,
+    "Webhook sync belongs to the gateway's configured Dixa organization; a request with its own X-Dixa-Token cannot read or change it.",
+  );
   return context.sync;
 }
 

@@ -106,14 +106,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       stopped = false;
       await harness.gateway.listen(Number(new URL(harness.url).port), '127.0.0.1');
     },
-    async gql(query, variables, headers = {}) {
-      const res = await fetch(`${harness.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as { data?: any; errors?: any };
-      return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
+    gql(query, variables, headers) {
+      return postGraphQL(harness.url, query, variables, headers);
     },
     dixaCalls(filter) {
       return filter ? fake.requests.filter(filter) : [...fake.requests];
@@ -129,6 +123,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
   return harness;
+}
+
+/** A GraphQL POST to a gateway at `baseUrl`, as a client sends it. */
+export async function postGraphQL<T = Record<string, any>>(
+  baseUrl: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const res = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: any };
+  return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
 }
 
 /** `/v1/conversations/12/messages` -> `/conversations/12/messages`. */

@@ -8,7 +8,7 @@ import { loadConfig, type GatewayConfig } from '../../src/config.js';
 import { startFakeDixa, type FakeDixa, type FakeDixaOptions, type RecordedRequest } from '../../src/demo/fake-dixa/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createGateway, type Gateway } from '../../src/server.js';
-import { TOKEN, type GraphQLResponse } from './harness.js';
+import { TOKEN, postGraphQL, type GraphQLResponse } from './harness.js';
 import { startRedis, type TestRedis } from './redis.js';
 
 export interface Replica {
@@ -69,14 +69,8 @@ export async function startReplicas(count: number, options: ReplicasOptions = {}
     fake,
     redis,
     replicas,
-    async gql(i, query, variables, headers = {}) {
-      const res = await fetch(`${replicas[i]!.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as { data?: any; errors?: any };
-      return { status: res.status, data: body.data, errors: body.errors, headers: res.headers };
+    gql(i, query, variables, headers) {
+      return postGraphQL(replicas[i]!.url, query, variables, headers);
     },
     dixaCalls(filter) {
       return filter ? fake.requests.filter(filter) : [...fake.requests];

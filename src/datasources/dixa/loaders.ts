@@ -4,7 +4,7 @@
 // loads. Dixa has no batch-get, so a batch becomes parallel single reads — except the
 // directory lists (agents, queues, tags), where one list call answers every id.
 import DataLoader from 'dataloader';
-import type { DixaClient, Page, PageRequest } from './client.js';
+import type { DixaClient, Page } from './client.js';
 import { isPartial } from './partial-records.js';
 import { cacheRefs, type CacheRef, type CustomerConversationsKey, type DixaCache, type SearchPageKey } from './dixa-cache.js';
 import type {
@@ -17,7 +17,6 @@ import type {
   DixaOrganization,
   DixaQueue,
   DixaSearchHit,
-  DixaSearchRequest,
   DixaTag,
 } from './types.js';
 
