@@ -58,4 +58,28 @@ describe('upstream hardening', () => {
     expect(fiveHundreds).toBeLessThanOrEqual(4);
     expect(codes.slice(-4)).toEqual(['UPSTREAM_ERROR', 'UPSTREAM_ERROR', 'UPSTREAM_ERROR', 'UPSTREAM_ERROR']);
   });
+
+  it('a half-open probe whose caller gives up while it waits for a rate slot does not leave the circuit stuck open', async () => {
+    h = await startHarness({
+      env: {
+        DIXA_RATE_LIMIT: '1/2',
+        DIXA_CIRCUIT_THRESHOLD: '1',
+        DIXA_CIRCUIT_COOLDOWN_MS: '200',
+        DIXA_RETRY_MAX_ATTEMPTS: '1',
+        GRAPHQL_DEADLINE_MS: '400',
+      },
+    });
+    const [failing, probe, later] = [...h.fake.world(TOKEN).conversations.keys()];
+    h.fake.faults.add({ method: 'GET', path: `/conversations/${failing}`, status: 500 });
+    // The failure opens the circuit and spends the token's one slot for a second.
+    expect((await h.gql(READ, { id: String(failing) })).errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    // Past the cooldown this read is the probe; it waits for the slot and its deadline ends it first.
+    expect((await h.gql(READ, { id: String(probe) })).errors?.[0]?.extensions?.code).toBe('UPSTREAM_TIMEOUT');
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Before the fix the circuit stayed half-open for good and this failed fast, without calling Dixa.
+    const res = await h.gql(READ, { id: String(later) });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.conversation.id).toBe(String(later));
+  });
 });
