@@ -28,6 +28,7 @@ import type { IdempotencyStore } from './writes/idempotency-store.js';
 import { IdempotentWrites } from './writes/idempotent-writes.js';
 import { openSqliteIdempotencyStore } from './writes/sqlite-idempotency-store.js';
 import { createGatewaySync, DeliveryWatch, openSecretStore, type GatewaySync } from './sync/index.js';
+import { createPrefetch, type Prefetcher } from './prefetch/index.js';
 
 export interface Gateway {
   server: Server;
@@ -36,6 +37,8 @@ export interface Gateway {
   events: GatewayEvents;
   /** The managed webhook subscription, syncStatus and gap repair. */
   sync: GatewaySync;
+  /** Keeps the open conversations warm (DIXA_PREFETCH=open); undefined when off. */
+  prefetch: Prefetcher | undefined;
   /** Starts listening; resolves to the base URL, e.g. http://127.0.0.1:4000. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -79,12 +82,15 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     new IdempotentWrites(idempotencyStore, logger.child({ component: 'idempotency' })),
   );
   metrics.watchCache(datasource.cache);
+  const prefetch = createPrefetch(config, datasource, logger);
+  if (prefetch) metrics.watchPrefetch(prefetch);
   const secrets = openSecretStore(config.dataDir);
   const watch = new DeliveryWatch();
   const events = createGatewayEvents(config, logger, datasource.cache, {
     pendingMessages: datasource.pendingMessages,
     adoptedSecretHex: () => secrets.get()?.secretHex,
     observer: watch,
+    ...(prefetch ? { onConversationEvent: (change) => prefetch.conversationEvent(change) } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   const sync = createGatewaySync({ config, logger, datasource, events, secrets, watch });
@@ -193,11 +199,15 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       }),
   });
 
+  // Started once everything that serves requests is built; its reads run at background priority.
+  prefetch?.start();
+
   return {
     server,
     datasource,
     events,
     sync,
+    prefetch,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         server.once('error', (error) => reject(listenErrorOf(error, port, host)));
@@ -209,6 +219,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       });
     },
     async close() {
+      prefetch?.stop();
       await subscriptions.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -126,6 +126,16 @@ export class DixaCache {
     return hit;
   }
 
+  /** Will this record still be cached `forMs` from now? (The prefetch skips what is fresh.) */
+  isFresh(scope: string, ref: CacheRef, forMs = 0): boolean {
+    return this.store.remainingTtlMs(DixaCache.key(scope, ref)) > forMs;
+  }
+
+  /** The prefetch renews a record about to expire: forget it, so the next load reads Dixa. */
+  renewing(scope: string, ref: CacheRef): void {
+    this.drop(scope, ref);
+  }
+
   /** What is cached, without counting (the write and webhook paths looking before they change). */
   peek<T>(scope: string, ref: CacheRef): { value: T } | undefined {
     return this.store.get<T>(DixaCache.key(scope, ref));
