@@ -3,7 +3,7 @@
 // tests, timed) in the fake's own request log.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, ConfigError } from '../src/config.js';
-import { seedWorld, type FakeWorld, type RecordedRequest } from '../src/demo/fake-dixa/index.js';
+import { seedWorld, SUPPORT_EMAIL, type FakeWorld, type RecordedRequest } from '../src/demo/fake-dixa/index.js';
 import { route, startHarness, TOKEN, type Harness } from './support/harness.js';
 
 /** The inbox of the issue: OPEN and PENDING, first 25, with customer, assignee, queue, tags and messages. */
@@ -146,8 +146,11 @@ describe('prefetch (DIXA_PREFETCH=open)', () => {
 
     harness.resetCalls();
     const delivered = harness.webhooks!.stats.delivered;
+    let changes = 0;
+    harness.fake.changes.on('change', () => changes++);
     const messageId = await addInbound(harness, id, 'Is my parcel on its way?');
-    await vi.waitFor(() => expect(harness.webhooks!.stats.delivered).toBeGreaterThan(delivered), { timeout: 5_000, interval: 10 });
+    expect(changes).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(harness.webhooks!.stats.delivered).toBe(delivered + changes), { timeout: 5_000, interval: 10 });
     await prefetch.whenIdle();
     // The event dropped the cached list; the prefetch read it again on its own.
     expect(harness.dixaCalls((r) => r.method === 'GET' && route(r) === `/conversations/${id}/messages`)).toHaveLength(1);
@@ -158,6 +161,42 @@ describe('prefetch (DIXA_PREFETCH=open)', () => {
     expect(harness.dixaCalls()).toEqual([]);
     const node = (res.data!.searchConversations.nodes as { id: string; messages: { id: string; text: string }[] }[]).find((n) => n.id === String(id))!;
     expect(node.messages.at(-1)).toMatchObject({ id: messageId, text: 'Is my parcel on its way?' });
+  });
+
+  it('a conversation created in Dixa joins the set as its webhook arrives: the next inbox read costs 0 calls and lists it', async () => {
+    const harness = await start(12);
+    const prefetch = harness.gateway.prefetch!;
+    await prefetch.firstWarmup;
+    const before = prefetch.size;
+    const requester = [...harness.fake.world(TOKEN).endUsers.values()].find((u) => u.email)!;
+    const delivered = harness.webhooks!.stats.delivered;
+    let changes = 0;
+    harness.fake.changes.on('change', () => changes++);
+    const res = await fetch(`${harness.fake.url}/v1/conversations`, {
+      method: 'POST',
+      headers: { authorization: TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        _type: 'Email',
+        requesterId: requester.id,
+        emailIntegrationId: SUPPORT_EMAIL,
+        subject: 'New: where is my order?',
+        message: { _type: 'Inbound', content: { _type: 'Text', value: 'Ordered a week ago, nothing yet.' } },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const id = ((await res.json()) as { data: { id: number } }).data.id;
+    // Every event the creation raised (created, its first message) has been delivered and applied.
+    expect(changes).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(harness.webhooks!.stats.delivered).toBe(delivered + changes), { timeout: 5_000, interval: 10 });
+    await prefetch.whenIdle();
+    expect(prefetch.size).toBe(before + 1);
+
+    harness.resetCalls();
+    const inbox = await harness.gql(INBOX);
+    expect(inbox.errors).toBeUndefined();
+    expect(harness.dixaCalls()).toEqual([]);
+    const node = (inbox.data!.searchConversations.nodes as { id: string; subject: string; messages: { text: string }[] }[]).find((n) => n.id === String(id));
+    expect(node).toMatchObject({ subject: 'New: where is my order?', messages: [{ text: 'Ordered a week ago, nothing yet.' }] });
   });
 
   it('a conversation that closes leaves the prefetch set', async () => {

@@ -63,6 +63,8 @@ export class Prefetcher {
   /** Members waiting to be warmed, oldest first. */
   private readonly queue = new Set<number>();
   private running = 0;
+  /** Conversations being warmed now. */
+  private readonly active = new Set<number>();
   private listing: Promise<void> | undefined;
   /** Set membership told by events while a listing is under way (the listing may predate them). */
   private readonly toldDuringListing = new Map<number, boolean>();
@@ -224,13 +226,17 @@ export class Prefetcher {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.concurrency && this.queue.size > 0) {
-      const id = this.queue.values().next().value as number;
+    while (!this.stopped && this.running < this.concurrency) {
+      // A conversation being warmed waits in the queue: warmed twice at once, its reads would be made twice.
+      const id = [...this.queue].find((candidate) => !this.active.has(candidate));
+      if (id === undefined) break;
       this.queue.delete(id);
       if (!this.members.has(id)) continue;
       this.running++;
+      this.active.add(id);
       this.warmOne(id).finally(() => {
         this.running--;
+        this.active.delete(id);
         this.pump();
         this.settle();
       });

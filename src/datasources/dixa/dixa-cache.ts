@@ -131,9 +131,12 @@ export class DixaCache {
     return this.store.remainingTtlMs(DixaCache.key(scope, ref)) > forMs;
   }
 
-  /** The prefetch renews a record about to expire: forget it, so the next load reads Dixa. */
+  /**
+   * The prefetch renews a record about to expire: forget the stored value, so the next load
+   * reads Dixa. A load already under way is kept: what it reads is newer still.
+   */
   renewing(scope: string, ref: CacheRef): void {
-    this.drop(scope, ref);
+    this.store.delete(DixaCache.key(scope, ref));
   }
 
   /** What is cached, without counting (the write and webhook paths looking before they change). */
