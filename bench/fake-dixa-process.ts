@@ -7,6 +7,8 @@
 //   GET  /__bench/world     ids the driver draws from (conversations with channel, agents)
 //   POST /__bench/webhooks  {url, secretHex}: starts delivering webhooks there
 //   GET  /__bench/webhook-stats
+//   GET  /__bench/first-call?path=/v1/conversations/12&since=<ms>  {at}: the first such request's arrival (Date.now()), or null
+// BENCH_FAKE_OPEN=N (the prefetch workloads): exactly N conversations are open or pending, the rest closed.
 // Prints one line `READY {"url": ..., "control": ...}` when both servers listen.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +32,16 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 async function main(): Promise<void> {
   const world = seedWorld(WORLD);
+  const open = process.env.BENCH_FAKE_OPEN === undefined ? undefined : Number(process.env.BENCH_FAKE_OPEN);
+  if (open !== undefined) {
+    let kept = 0;
+    for (const conversation of world.conversations.values()) {
+      if (kept < open) {
+        if (conversation.state === 'Closed') conversation.state = 'Open';
+        kept++;
+      } else conversation.state = 'Closed';
+    }
+  }
   const fake = await startFakeDixa({
     latencyMs: 40,
     rateLimit: { perSecond: 10, burst: 4 },
@@ -66,6 +78,11 @@ async function main(): Promise<void> {
         await webhooks?.stop();
         webhooks = sendWebhooks(fake, { url: String(body.url), secretHex: String(body.secretHex), token: BENCH_TOKEN });
         send(res, 200, { ok: true });
+      } else if (req.method === 'GET' && path === '/__bench/first-call') {
+        const query = new URL(req.url ?? '/', 'http://bench.invalid').searchParams;
+        const since = Number(query.get('since') ?? 0);
+        const first = fake.requests.find((r) => r.path === query.get('path') && r.at >= since);
+        send(res, 200, { at: first?.at ?? null });
       } else if (req.method === 'GET' && path === '/__bench/webhook-stats') {
         send(res, 200, webhooks ? { ...webhooks.stats } : { delivered: 0, failed: 0 });
       } else {

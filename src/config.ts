@@ -94,6 +94,8 @@ export interface GatewayConfig {
     /** How long a syncStatus answer is reused (it costs Dixa calls). */
     statusCacheSeconds: number;
   };
+  /** What the gateway reads on its own initiative to keep the cache warm (src/prefetch). */
+  prefetch: { mode: PrefetchMode };
   /** A GraphQL request's deadline: its pending Dixa calls are aborted after it. */
   requestDeadlineMs: number;
   graphql: {
@@ -130,6 +132,8 @@ export interface GatewayConfig {
     circuitCooldownMs: number;
     /** The share of a token's rate budget background work may take (DIXA_BACKGROUND_SHARE). */
     backgroundShare: number;
+    /** DIXA_PRIORITIES=off: one FIFO queue for every call (a benchmark switch, the baseline). */
+    priorities: boolean;
     tokenHeader: boolean;
     /** undici pool timeouts, in milliseconds. */
     connectTimeoutMs: number;
@@ -316,6 +320,20 @@ function parseRedis(reader: EnvReader): GatewayConfig['redis'] {
   }
 }
 
+export type PrefetchMode = 'open' | 'off';
+
+/**
+ * DIXA_PREFETCH: `open` by default when webhooks keep the cache fresh (a secret, a managed
+ * subscription, or the demo's), since warming is then paid once; without them warm
+ * entries would expire within a minute and the warming would never stop.
+ */
+function parsePrefetch(reader: EnvReader, demo: boolean, webhookSecret: string | undefined): GatewayConfig['prefetch'] {
+  // Read raw: parseSync reports a malformed DIXA_MANAGE_WEBHOOKS.
+  const managed = ['true', '1'].includes(reader.raw('DIXA_MANAGE_WEBHOOKS')?.toLowerCase() ?? '');
+  const webhooksOn = webhookSecret !== undefined || managed || demo;
+  return { mode: reader.oneOf('DIXA_PREFETCH', ['open', 'off'] as const, webhooksOn ? 'open' : 'off') };
+}
+
 /** PUBLIC_URL, DIXA_MANAGE_WEBHOOKS and SYNC_STATUS_CACHE_SECONDS (src/sync). */
 function parseSync(reader: EnvReader, demo: boolean): GatewayConfig['sync'] {
   let publicUrl: string | undefined;
@@ -374,6 +392,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     redis: parseRedis(reader),
     sync: parseSync(reader, demo),
+    prefetch: parsePrefetch(reader, demo, webhookSecret),
     requestDeadlineMs: reader.int('GRAPHQL_DEADLINE_MS', 30_000, 100, 600_000),
     graphql: {
       maxDepth: reader.int('GRAPHQL_MAX_DEPTH', 10, 1, 100),
@@ -401,6 +420,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       circuitThreshold: reader.int('DIXA_CIRCUIT_THRESHOLD', 8, 1, 1000),
       circuitCooldownMs: reader.int('DIXA_CIRCUIT_COOLDOWN_MS', 10_000, 100, 600_000),
       backgroundShare: reader.fraction('DIXA_BACKGROUND_SHARE', 0.5),
+      priorities: reader.oneOf('DIXA_PRIORITIES', ['on', 'off'] as const, 'on') === 'on',
       tokenHeader: reader.bool('DIXA_TOKEN_HEADER', false),
       connectTimeoutMs: reader.int('DIXA_CONNECT_TIMEOUT_MS', 5_000, 1, 600_000),
       headersTimeoutMs: reader.int('DIXA_HEADERS_TIMEOUT_MS', 15_000, 1, 600_000),

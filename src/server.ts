@@ -31,6 +31,7 @@ import { buildGatewaySchema } from './schema.js';
 import { openGatewayStores, type GatewayStores, type StoreOverrides } from './stores.js';
 import { createGatewaySync, DeliveryWatch, type GatewaySync } from './sync/index.js';
 import { IdempotentWrites } from './writes/idempotent-writes.js';
+import { createPrefetch, type Prefetcher } from './prefetch/index.js';
 
 export interface Gateway {
   server: Server;
@@ -43,6 +44,8 @@ export interface Gateway {
   events: GatewayEvents;
   /** The managed webhook subscription, syncStatus and gap repair. */
   sync: GatewaySync;
+  /** Keeps the open conversations warm (DIXA_PREFETCH=open); undefined when off. */
+  prefetch: Prefetcher | undefined;
   /** Starts listening; resolves to the base URL, e.g. http://127.0.0.1:4000. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -94,12 +97,15 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     idempotency: new IdempotentWrites(stores.idempotency, logger.child({ component: 'idempotency' })),
     pendingMessages: new PendingMessages(),
   };
+  const prefetch = createPrefetch(config, datasource, logger);
+  if (prefetch) metrics.watchPrefetch(prefetch);
   const watch = new DeliveryWatch();
   const events = createGatewayEvents(config, logger, datasource.cache, {
     log: stores.eventLog,
     pendingMessages: writes.pendingMessages,
     adoptedSecretHex: () => stores.secrets.get()?.secretHex,
     observer: watch,
+    ...(prefetch ? { onConversationEvent: (change) => prefetch.conversationEvent(change) } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   const sync = createGatewaySync({ config, logger, datasource, events, secrets: stores.secrets, store: stores.sync, watch });
@@ -221,6 +227,9 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       }),
   });
 
+  // Started once everything that serves requests is built; its reads run at background priority.
+  prefetch?.start();
+
   return {
     server,
     datasource,
@@ -228,6 +237,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     stores,
     events,
     sync,
+    prefetch,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         server.once('error', (error) => reject(listenErrorOf(error, port, host)));
@@ -239,6 +249,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
       });
     },
     async close() {
+      prefetch?.stop();
       await subscriptions.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -10,7 +10,7 @@ import { BodyGate } from '../http/body-gate.js';
 import { EventBus } from './event-bus.js';
 import type { EventLog } from './event-log.js';
 import { openSqliteEventLog } from './sqlite-event-log.js';
-import { createWebhookCacheUpdates, type WebhookCacheUpdates } from './webhook-cache-updates.js';
+import { createWebhookCacheUpdates, type ConversationEventApplied, type WebhookCacheUpdates } from './webhook-cache-updates.js';
 import { createWebhookReceiver, type WebhookHandler, type WebhookReceiverOptions } from './webhook-receiver.js';
 
 export type { EventFeed } from './event-stream.js';
@@ -40,6 +40,8 @@ export interface GatewayEventsOptions {
   adoptedSecretHex?: () => string | undefined;
   /** Told of accepted and refused deliveries (src/sync). */
   observer?: WebhookReceiverOptions['observer'];
+  /** Told of each conversation event once the cache has it (the prefetch, src/prefetch). */
+  onConversationEvent?: (change: ConversationEventApplied) => void;
 }
 
 export function createGatewayEvents(
@@ -54,7 +56,7 @@ export function createGatewayEvents(
   const configured = config.dixa.token ? tokenFingerprint(config.dixa.token) : undefined;
   if ((config.webhookSecret || options.adoptedSecretHex?.()) && configured) cache.keepFresh(configured);
   const webhookBodies = new BodyGate(config.events.maxPendingBodies);
-  const refresher = createWebhookCacheUpdates(cache, configured, options.pendingMessages);
+  const refresher = createWebhookCacheUpdates(cache, configured, options.pendingMessages, options.onConversationEvent);
   const handleWebhook = createWebhookReceiver({
     gate: webhookBodies,
     secretHex: () => config.webhookSecret,

@@ -12,7 +12,7 @@ import type { DecodedWebhook } from '../datasources/dixa/webhook-types.js';
 import { conversationFromWebhook } from '../mapping/webhook-conversation.js';
 import { eventTypeFromWebhook } from '../mapping/vocabulary.js';
 
-type EventType = ReturnType<typeof eventTypeFromWebhook>;
+export type EventType = ReturnType<typeof eventTypeFromWebhook>;
 
 /** Lists an event type makes stale. Invalidation, not write-through: payloads lack REST-only fields. */
 const STALE_LISTS: Partial<Record<EventType, ConversationPart[]>> = {
@@ -40,19 +40,28 @@ export interface WebhookCacheUpdates {
   apply(event: DecodedWebhook): void;
 }
 
+/** What an applied event said about one conversation (the prefetch follows the open set with it). */
+export interface ConversationEventApplied {
+  conversationId: number;
+  type: EventType;
+  /** The payload's status (OPEN, PENDING, CLOSED), when it carried the conversation. */
+  status: string | undefined;
+}
+
 /**
  * `scope` is the fingerprint of the configured token: webhooks come from that token's
  * organization. Undefined (no token) means there is nothing cached to refresh.
  */
-export function createWebhookCacheUpdates(cache: DixaCache, scope: string | undefined, pending?: PendingMessages): WebhookCacheUpdates {
+export function createWebhookCacheUpdates(
+  cache: DixaCache,
+  scope: string | undefined,
+  pending?: PendingMessages,
+  onApplied?: (change: ConversationEventApplied) => void,
+): WebhookCacheUpdates {
   // Dixa does not promise delivery order; an older snapshot must not overwrite a newer one.
   const appliedAt = new LRUCache<string, number>({ max: 100_000 });
 
-  return {
-    apply(event) {
-      const id = event.conversationId === null ? undefined : Number(event.conversationId);
-      if (!scope || id === undefined) return;
-      const type = eventTypeFromWebhook(event.fqn);
+  const update = (event: DecodedWebhook, scope: string, id: number, type: EventType): void => {
       const data = event.envelope.data;
 
       // Search pages hold ids only, so no event can patch them; a customer's lists carry state and assignment.
@@ -77,6 +86,15 @@ export function createWebhookCacheUpdates(cache: DixaCache, scope: string | unde
       if (!next) return;
       cache.conversationChanged(scope, id, next);
       appliedAt.set(key, at);
+  };
+
+  return {
+    apply(event) {
+      const id = event.conversationId === null ? undefined : Number(event.conversationId);
+      if (!scope || id === undefined) return;
+      const type = eventTypeFromWebhook(event.fqn);
+      update(event, scope, id, type);
+      onApplied?.({ conversationId: id, type, status: event.envelope.data?.conversation?.status?.toUpperCase() });
     },
   };
 }

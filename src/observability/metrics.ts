@@ -3,6 +3,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DixaCache } from '../datasources/dixa/dixa-cache.js';
 
+/** What the prefetch reports (src/prefetch/prefetcher.ts). */
+export interface PrefetchFigures {
+  readonly size: number;
+  readonly warm: number;
+  readonly calls: number;
+  readonly report: { seconds: number } | undefined;
+}
+
 /** `/v1/conversations/12/tags/<uuid>` -> `/conversations/:id/tags/:uuid` (query dropped). */
 export function routeShape(path: string): string {
   return path
@@ -71,5 +79,15 @@ export class GatewayMetrics {
     stat('gateway_cache_deduped', 'Loads merged into one already under way, since start.', () => cache.stats.deduped);
     stat('gateway_cache_entries', 'Entries in the shared cache.', () => cache.size.entries);
     stat('gateway_cache_bytes', 'Approximate bytes held by the shared cache.', () => cache.size.bytes);
+  }
+
+  /** Prefetch progress, read when scraped. */
+  watchPrefetch(prefetch: PrefetchFigures): void {
+    const stat = (name: string, help: string, read: () => number) =>
+      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
+    stat('gateway_prefetch_conversations', 'Open and pending conversations the prefetch keeps warm (the prefetch set).', () => prefetch.size);
+    stat('gateway_prefetch_warm', 'Conversations of the prefetch set whose record, messages and tags are cached and fresh.', () => prefetch.warm);
+    stat('gateway_prefetch_calls', 'Dixa reads the prefetch has made since start.', () => prefetch.calls);
+    stat('gateway_prefetch_first_warmup_seconds', 'How long the first warm-up took; 0 until it completes.', () => prefetch.report?.seconds ?? 0);
   }
 }

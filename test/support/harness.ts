@@ -63,6 +63,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LOG_LEVEL: 'debug',
     // Dixa's real 10/4 limit makes every test slow; the resilience tests set it back.
     DIXA_RATE_LIMIT: '1000/100',
+    // The prefetch's own reads would mix into every test's call counts; its tests turn it on.
+    DIXA_PREFETCH: 'off',
     ...(options.webhooks ? { DIXA_WEBHOOK_SECRET: randomBytes(32).toString('hex') } : {}),
     ...options.env,
   });

@@ -126,6 +126,19 @@ export class DixaCache {
     return hit;
   }
 
+  /** Will this record still be cached `forMs` from now? (The prefetch skips what is fresh.) */
+  isFresh(scope: string, ref: CacheRef, forMs = 0): boolean {
+    return this.store.remainingTtlMs(DixaCache.key(scope, ref)) > forMs;
+  }
+
+  /**
+   * The prefetch renews a record about to expire: forget the stored value, so the next load
+   * reads Dixa. A load already under way is kept: what it reads is newer still.
+   */
+  renewing(scope: string, ref: CacheRef): void {
+    this.store.delete(DixaCache.key(scope, ref));
+  }
+
   /** What is cached, without counting (the write and webhook paths looking before they change). */
   peek<T>(scope: string, ref: CacheRef): { value: T } | undefined {
     return this.store.get<T>(DixaCache.key(scope, ref));

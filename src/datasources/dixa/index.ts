@@ -37,7 +37,12 @@ export class DixaDataSource {
       connectTimeoutMs: config.dixa.connectTimeoutMs,
       headersTimeoutMs: config.dixa.headersTimeoutMs,
       bodyTimeoutMs: config.dixa.bodyTimeoutMs,
-      rateLimit: { ...config.dixa.rateLimit, maxWaitMs: config.dixa.rateLimitMaxWaitMs, backgroundShare: config.dixa.backgroundShare },
+      rateLimit: {
+        ...config.dixa.rateLimit,
+        maxWaitMs: config.dixa.rateLimitMaxWaitMs,
+        backgroundShare: config.dixa.backgroundShare,
+        priorities: config.dixa.priorities,
+      },
       retry: { maxAttempts: config.dixa.retryMaxAttempts, baseDelayMs: config.dixa.retryBaseDelayMs, maxDelayMs: 5_000 },
       circuit: { threshold: config.dixa.circuitThreshold, cooldownMs: config.dixa.circuitCooldownMs },
       logger: logger.child({ component: 'dixa' }),
