@@ -9,6 +9,8 @@ import { DixaCache } from './datasources/dixa/dixa-cache.js';
 import type { RateBudget } from './datasources/dixa/rate-budget.js';
 import type { EventLog } from './events/event-log.js';
 import { openSqliteEventLog } from './events/sqlite-event-log.js';
+import { openRedisEventLog } from './events/redis-event-log.js';
+import { tokenFingerprint } from './datasources/dixa/token-fingerprint.js';
 import { openRedis, type RedisConnection } from './redis/connection.js';
 import { openSecretStore, type SecretStore } from './sync/secret-store.js';
 import { openSyncStore, type SyncStore } from './sync/sync-store.js';
@@ -39,7 +41,13 @@ export interface StoreOverrides {
 export function openGatewayStores(config: GatewayConfig, logger: Logger, overrides: StoreOverrides = {}): GatewayStores {
   const redis = config.redis ? openRedis(config.redis.url, logger) : undefined;
   const idempotency = overrides.idempotency ?? openSqliteIdempotencyStore(config.dataDir, config.idempotency);
-  const eventLog = overrides.eventLog ?? openSqliteEventLog(config.dataDir);
+  // The shared log is the configured token's (webhooks come from its organization); without a token there is nothing to share.
+  const token = config.dixa.token;
+  const eventLog =
+    overrides.eventLog ??
+    (redis && token
+      ? openRedisEventLog({ redis, token, fingerprint: tokenFingerprint(token), retentionDays: config.events.retentionDays, logger })
+      : openSqliteEventLog(config.dataDir));
   const sync = openSyncStore(config.dataDir);
   return {
     redis,
