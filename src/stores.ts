@@ -14,6 +14,7 @@ import { tokenFingerprint } from './datasources/dixa/token-fingerprint.js';
 import { openRedis, type RedisConnection } from './redis/connection.js';
 import { openSecretStore, type SecretStore } from './sync/secret-store.js';
 import { openSyncStore, type SyncStore } from './sync/sync-store.js';
+import { openRedisSyncState } from './sync/redis-sync-state.js';
 import type { IdempotencyStore } from './writes/idempotency-store.js';
 import { openSqliteIdempotencyStore } from './writes/sqlite-idempotency-store.js';
 
@@ -29,6 +30,8 @@ export interface GatewayStores {
   secrets: SecretStore;
   /** Heartbeat and gaps of sync. */
   sync: SyncStore;
+  /** Resolves when state kept elsewhere (Redis) is loaded, or after a short wait while it is away. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,19 +51,25 @@ export function openGatewayStores(config: GatewayConfig, logger: Logger, overrid
     (redis && token
       ? openRedisEventLog({ redis, token, fingerprint: tokenFingerprint(token), retentionDays: config.events.retentionDays, logger })
       : openSqliteEventLog(config.dataDir));
-  const sync = openSyncStore(config.dataDir);
+  // Sync state in Redis: any replica knows the adopted secret, and the heartbeat covers them all.
+  const syncState = redis && token ? openRedisSyncState({ redis, token, fingerprint: tokenFingerprint(token), logger }) : undefined;
+  const sync = syncState?.sync ?? openSyncStore(config.dataDir);
   return {
     redis,
     rateBudget: undefined,
     cache: DixaCache.inMemory(config.cache),
     idempotency,
     eventLog,
-    secrets: openSecretStore(config.dataDir),
+    secrets: syncState?.secrets ?? openSecretStore(config.dataDir),
     sync,
+    async ready() {
+      await syncState?.load();
+    },
     async close() {
       await idempotency.close();
       await eventLog.close();
       sync.close();
+      await syncState?.close();
       await redis?.close();
     },
   };
