@@ -5,7 +5,8 @@
 // Knobs (environment): BENCH_MEMORY_OPS (default 100000), BENCH_MIXED_SECONDS (60),
 // BENCH_CACHE_MAX_MB (the gateway's CACHE_MAX_MB, default 16), BENCH_CPU_PROF=1 (the
 // gateway runs with --cpu-prof; profiles land in bench-results/), BENCH_ONLY=a,b (run only
-// these workloads: inbox,engine,detail,mixed,memory; BENCHMARKS.md is then not written).
+// these workloads: inbox,engine,detail,mixed,memory,replicas; BENCHMARKS.md is then not
+// written), BENCH_REPLICAS_SECONDS (30; the replicas workload needs redis-server on PATH).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { percentile, runLoad, runPaced, type LoadResult, type LoadSpec } from './load.js';
 import { cpuModel, cpuMs, resetPeakRss, statusMb } from './proc-stats.js';
+import { runReplicasWorkloads } from './replicas.js';
 import { renderReport, type BenchReport, type Row } from './report.js';
 import { BENCH_TOKEN } from './settings.js';
 import { detailOperation, inboxOperation, mixedPicker, MIX, seededRandom, zipfSampler, ZIPF_EXPONENT, type WorldIds } from './workloads.js';
@@ -324,6 +326,27 @@ async function main(): Promise<void> {
       extra.memoryEndRssMb = memory.rssSamples.at(-1)?.rssMb;
     }
 
+    // 8. Replicas (issue 12): the mixed workload over 1 and 3 gateways sharing one Redis.
+    if (runs('replicas')) {
+      if (!hasRedisServer()) {
+        log('replicas: SKIPPED, no redis-server on PATH (apt-get install redis-server)');
+      } else {
+        await runReplicasWorkloads({
+          root: ROOT,
+          logDir,
+          fakeUrl: fake.ready.url as string,
+          control,
+          world,
+          apiKey,
+          secretHex,
+          runId,
+          cacheMaxMb: CACHE_MAX_MB,
+          row: (name, note, measured) => void row(name, note, measured),
+          log,
+        });
+      }
+    }
+
     const finished = new Date();
     const report: BenchReport = {
       machine: { cores: cpus().length, model: cpuModel(), node: process.version },
@@ -347,6 +370,10 @@ async function main(): Promise<void> {
     await cleanup();
     if (!process.env.BENCH_KEEP_LOGS) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function hasRedisServer(): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, 'redis-server')));
 }
 
 /** The shared cache's size from the gateway's /metrics (approximate bytes as the cache counts them). */
