@@ -77,8 +77,9 @@ export function openRedisSyncState(options: RedisSyncStateOptions): RedisSyncSta
       }
       for (const id of [...dirtyGaps]) {
         const gap = gaps.get(id);
-        dirtyGaps.delete(id);
         if (gap) await redis.client.hSet(gapsKey, String(id), JSON.stringify(gap));
+        // Changed again while it was sent: the next flush sends the newer record.
+        if (gaps.get(id) === gap) dirtyGaps.delete(id);
       }
       warned = false;
       return true;
