@@ -160,6 +160,14 @@ describe.skipIf(!hasRedis)('one event log across replicas (REDIS_URL)', () => {
     expect(await allEvents(2, { after: start })).toEqual(await allEvents(0, { after: start }));
     await r.restart(1);
     expect(await allEvents(1, { after: start })).toEqual(await allEvents(0, { after: start }));
+
+    // The log holds the deliveries sealed: no customer's e-mail address or name, no token.
+    const dump = (await r.redis.dump()).map((d) => `${d.key} ${d.value}`).join('\n');
+    const world = r.fake.world(TOKEN);
+    const emails = [...world.endUsers.values()].map((u) => u.email).filter((e): e is string => Boolean(e));
+    expect(emails.length).toBeGreaterThan(0);
+    expect(emails.filter((email) => dump.includes(email))).toEqual([]);
+    expect(dump).not.toContain(TOKEN);
   });
 
   it('answers 503 while Redis is away (nothing acknowledged is lost) and recovers without a restart', async () => {

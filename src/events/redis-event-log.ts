@@ -96,8 +96,16 @@ redis.call('SET', head, newId)
 local function keep(key) if ttl > 0 then redis.call('PEXPIRE', key, ttl) end end
 redis.call('SET', idKey, newId) keep(idKey)
 if hasMsg == '1' then redis.call('SET', msgKey, newId) keep(msgKey) end
-if occurred ~= '' then redis.call('ZADD', chgKey, occurred, newId .. '|' .. source) keep(chgKey) end
-if conv ~= '' then redis.call('ZADD', convKey, msText .. string.format('%03d', n), newId) keep(convKey) end
+if occurred ~= '' then
+  redis.call('ZADD', chgKey, occurred, newId .. '|' .. source) keep(chgKey)
+  -- A repair reaches back at most the retention: older entries can match nothing.
+  if ttl > 0 then redis.call('ZREMRANGEBYSCORE', chgKey, '-inf', '(' .. string.format('%.0f', tonumber(occurred) - ttl)) end
+end
+if conv ~= '' then
+  redis.call('ZADD', convKey, msText .. string.format('%03d', n), newId) keep(convKey)
+  -- Entries of events retention trimmed from the stream leave the index too.
+  if ttl > 0 then redis.call('ZREMRANGEBYSCORE', convKey, '-inf', '(' .. string.format('%.0f', received - ttl) .. '000') end
+end
 if received > tonumber(redis.call('GET', lastKey) or '0') then redis.call('SET', lastKey, ARGV[7]) end
 return {1, newId}
 `);
