@@ -320,7 +320,7 @@ export function openRedisEventLog(options: RedisEventLogOptions): EventLog {
       open = false;
       watchers.clear();
       // The blocking read would hold a QUIT for up to TAIL_BLOCK_MS: drop the connection instead.
-      if (tail?.isOpen) await tail.disconnect().catch(() => undefined);
+      if (tail?.isOpen) tail.destroy();
     },
   };
 }
