@@ -151,6 +151,13 @@ export function renderReport(report: BenchReport, previous: string | undefined):
       );
     }
   }
+  const one = row('replicas: mixed x1 (Redis)');
+  const three = row('replicas: mixed x3 (Redis)');
+  if (one && three) {
+    const ratio = (three.dixaCallsPerOp ?? Infinity) / (one.dixaCallsPerOp ?? Infinity);
+    lines.push(`| replicas: Dixa calls per operation, 3 replicas ≤ 1.05× of 1 | ${f(three.dixaCallsPerOp, 4)} / ${f(one.dixaCallsPerOp, 4)} = ${f(ratio, 2)}× | ${yes(ratio <= 1.05)} |`);
+    lines.push(`| replicas: zero 429s | 1 replica ${one.tooManyRequests}, 3 replicas ${three.tooManyRequests} | ${yes(one.tooManyRequests === 0 && three.tooManyRequests === 0)} |`);
+  }
   lines.push('');
 
   if (report.extra.mixedRss) {

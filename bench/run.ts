@@ -5,8 +5,9 @@
 // Knobs (environment): BENCH_MEMORY_OPS (default 100000), BENCH_MIXED_SECONDS (60),
 // BENCH_CACHE_MAX_MB (the gateway's CACHE_MAX_MB, default 16), BENCH_CPU_PROF=1 (the
 // gateway runs with --cpu-prof; profiles land in bench-results/), BENCH_ONLY=a,b (run only
-// these workloads: inbox,engine,detail,mixed,memory,prefetch; BENCHMARKS.md is then not written,
-// except that BENCH_ONLY=prefetch replaces its own section there).
+// these workloads: inbox,engine,detail,mixed,memory,prefetch,replicas; BENCHMARKS.md is then
+// not written, except that BENCH_ONLY=prefetch replaces its own section there),
+// BENCH_REPLICAS_SECONDS (30; the replicas workload needs redis-server on PATH).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { percentile, runLoad, runPaced, type LoadResult, type LoadSpec } from './load.js';
 import { cpuModel, cpuMs, resetPeakRss, statusMb } from './proc-stats.js';
+import { runReplicasWorkloads } from './replicas.js';
 import { renderReport, type BenchReport, type Row } from './report.js';
 import { BENCH_TOKEN } from './settings.js';
 import { renderPrefetchSection, runPrefetchBench, spliceSection, type PrefetchFigures } from './prefetch.js';
@@ -337,6 +339,27 @@ async function main(): Promise<void> {
       writeFileSync(join(RESULTS, 'prefetch.json'), JSON.stringify(prefetch, null, 2));
     }
 
+    // 9. Replicas (issue 12): the mixed workload over 1 and 3 gateways sharing one Redis.
+    if (runs('replicas')) {
+      if (!hasRedisServer()) {
+        log('replicas: SKIPPED, no redis-server on PATH (apt-get install redis-server)');
+      } else {
+        await runReplicasWorkloads({
+          root: ROOT,
+          logDir,
+          fakeUrl: fake.ready.url as string,
+          control,
+          world,
+          apiKey,
+          secretHex,
+          runId,
+          cacheMaxMb: CACHE_MAX_MB,
+          row: (name, note, measured) => void row(name, note, measured),
+          log,
+        });
+      }
+    }
+
     const finished = new Date();
     const report: BenchReport = {
       machine: { cores: cpus().length, model: cpuModel(), node: process.version },
@@ -365,6 +388,10 @@ async function main(): Promise<void> {
     await cleanup();
     if (!process.env.BENCH_KEEP_LOGS) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function hasRedisServer(): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, 'redis-server')));
 }
 
 /** The shared cache's size from the gateway's /metrics (approximate bytes as the cache counts them). */

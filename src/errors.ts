@@ -106,6 +106,19 @@ export class StateUnavailableError extends GatewayError {
   }
 }
 
+/**
+ * The shared event log (Redis) cannot be reached: nothing was stored or read. The webhook
+ * receiver answers 503 so Dixa retries; live subscriptions wait and resume.
+ */
+export class EventLogUnavailableError extends GatewayError {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds = 5, options?: ErrorOptions) {
+    super(ErrorCode.STATE_UNAVAILABLE, `The gateway cannot reach its shared event log (Redis); retry in ${retryAfterSeconds} s.`, { retryAfterSeconds }, options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 export class DixaAuthFailedError extends GatewayError {
   constructor(options?: Options) {
     super(

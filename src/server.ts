@@ -87,6 +87,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
   const apollo = createApolloServer(schema, config, operationCheck, [operationMetricsPlugin(metrics)]);
   await apollo.start();
   const stores = openGatewayStores(config, logger, options.stores);
+  await stores.ready();
   const datasource = new DixaDataSource(config, logger, {
     onCall: (method, path, status, seconds) => metrics.dixaCall(method, path, status, seconds),
     cache: stores.cache,

@@ -72,6 +72,12 @@ export interface EventLog {
   lastReceivedAt(source: EventSource): Promise<string | undefined>;
   /** Forgets events received before the given time; resolves to how many. */
   prune(receivedBeforeMs: number): Promise<number>;
+  /**
+   * Calls `listener` with each event any process stores from now on, for a log several
+   * processes share (Redis); returns the stop function. A log only this process writes
+   * has none: the receiver's own notices are all there is.
+   */
+  watch?(listener: (event: StoredEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -87,6 +93,8 @@ export function decodeEventCursor(cursor: string): number | undefined {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!text.startsWith(CURSOR_PREFIX)) return undefined;
   const digits = text.slice(CURSOR_PREFIX.length);
-  if (!/^\d{1,15}$/.test(digits)) return undefined;
-  return Number(digits);
+  // 16 digits: the Redis log's seqs are `ms * 1000 + n` (redis-event-log.ts).
+  if (!/^\d{1,16}$/.test(digits)) return undefined;
+  const seq = Number(digits);
+  return Number.isSafeInteger(seq) ? seq : undefined;
 }

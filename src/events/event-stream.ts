@@ -3,6 +3,7 @@
 // listens on the bus BEFORE it first reads, an event stored while the backlog is being
 // read is either in that read or wakes the next one; because it pages by seq, nothing is
 // handed out twice. A slow consumer just lags behind in the log: nothing queues in memory.
+import { EventLogUnavailableError } from '../errors.js';
 import type { EventBus } from './event-bus.js';
 import type { EventLog, StoredEvent } from './event-log.js';
 
@@ -21,11 +22,14 @@ export interface EventStreamOptions {
   batchSize?: number;
   /** Runs before each event is handed out (the subscription renews its loaders there). */
   beforeEach?: () => void;
+  /** How long to wait before reading again while a shared log (Redis) is unreachable. */
+  retryMs?: number;
 }
 
 export function streamEvents(log: EventLog, bus: EventBus, options: EventStreamOptions = {}): AsyncIterableIterator<StoredEvent> {
   const { conversationId, beforeEach } = options;
   const batchSize = options.batchSize ?? 100;
+  const retryMs = options.retryMs ?? 1_000;
   let notices = 0;
   let wake: (() => void) | undefined;
   let closed = false;
@@ -36,12 +40,35 @@ export function streamEvents(log: EventLog, bus: EventBus, options: EventStreamO
     wake?.();
   });
   // Read after subscribing: an event stored in between is then above the head, not lost.
-  const start = options.afterSeq !== undefined ? Promise.resolve(options.afterSeq) : log.head();
+  // (A failed head read is retried by the first pull.)
+  let start: Promise<number> | undefined = options.afterSeq !== undefined ? Promise.resolve(options.afterSeq) : log.head();
+  start.catch(() => undefined);
   let lastSeq: number | undefined;
   const ready: StoredEvent[] = [];
 
+  // While the shared log is unreachable the subscription waits instead of ending: it
+  // resumes after its last seq once the log answers again, so nothing is skipped.
+  const unavailable = async (error: unknown): Promise<void> => {
+    if (!(error instanceof EventLogUnavailableError)) throw error;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, retryMs);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    wake = undefined;
+  };
+
   async function pull(): Promise<IteratorResult<StoredEvent>> {
-    lastSeq ??= await start;
+    while (lastSeq === undefined && !closed) {
+      try {
+        lastSeq = await (start ??= log.head());
+      } catch (error) {
+        start = undefined;
+        await unavailable(error);
+      }
+    }
     while (!closed) {
       const event = ready.shift();
       if (event) {
@@ -49,7 +76,13 @@ export function streamEvents(log: EventLog, bus: EventBus, options: EventStreamO
         return { value: event, done: false };
       }
       const seen = notices;
-      const batch = await log.read({ afterSeq: lastSeq, first: batchSize, conversationId });
+      let batch: StoredEvent[];
+      try {
+        batch = await log.read({ afterSeq: lastSeq as number, first: batchSize, conversationId });
+      } catch (error) {
+        await unavailable(error);
+        continue;
+      }
       if (closed) break;
       const last = batch.at(-1);
       if (last) {

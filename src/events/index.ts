@@ -52,6 +52,8 @@ export function createGatewayEvents(
 ): GatewayEvents {
   const log = options.log ?? openSqliteEventLog(config.dataDir);
   const bus = new EventBus();
+  // A shared log (Redis) tells of events other replicas stored, so subscriptions here see them too.
+  const stopWatching = log.watch?.((event) => bus.publish(event));
   // Webhooks come from the configured token's organization.
   const configured = config.dixa.token ? tokenFingerprint(config.dixa.token) : undefined;
   if ((config.webhookSecret || options.adoptedSecretHex?.()) && configured) cache.keepFresh(configured);
@@ -93,6 +95,7 @@ export function createGatewayEvents(
     refresher,
     async close() {
       clearInterval(timer);
+      stopWatching?.();
       // A log passed in is closed by whoever opened it (src/stores.ts).
       if (!options.log) await log.close();
     },

@@ -5,12 +5,12 @@
 // nothing, so Dixa's retries are harmless. The secret and the signature never reach a log.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { HttpError } from '../errors.js';
+import { EventLogUnavailableError, HttpError } from '../errors.js';
 import { readRawBody, sendJson } from '../http/read-body.js';
 import type { WebhookCacheUpdates } from './webhook-cache-updates.js';
 import { BodyGate } from '../http/body-gate.js';
 import type { EventBus } from './event-bus.js';
-import { encodeEventCursor, type EventLog } from './event-log.js';
+import { encodeEventCursor, type AppendResult, type EventLog } from './event-log.js';
 import { webhookChangeIdentity } from './change-identity.js';
 import { decodeWebhook } from './webhook-payload.js';
 import { precheckDixaSignature, verifyDixaSignature, webhookKey } from './webhook-signature.js';
@@ -123,18 +123,27 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookH
       throw new HttpError(400, decoded.reason, decoded.code);
     }
     const { event } = decoded;
-    const appended = await options.log.append({
-      eventId: event.eventId,
-      rawType: event.fqn,
-      conversationId: event.conversationId,
-      occurredAt: event.occurredAt,
-      receivedAt: new Date(receivedAt).toISOString(),
-      subscriptionId,
-      body: raw.toString('utf8'),
-      source: 'WEBHOOK',
-      // A message or change a gap repair already stored is a duplicate (src/sync/change-identity.ts).
-      ...webhookChangeIdentity(event),
-    });
+    let appended: AppendResult;
+    try {
+      appended = await options.log.append({
+        eventId: event.eventId,
+        rawType: event.fqn,
+        conversationId: event.conversationId,
+        occurredAt: event.occurredAt,
+        receivedAt: new Date(receivedAt).toISOString(),
+        subscriptionId,
+        body: raw.toString('utf8'),
+        source: 'WEBHOOK',
+        // A message or change a gap repair already stored is a duplicate (src/sync/change-identity.ts).
+        ...webhookChangeIdentity(event),
+      });
+    } catch (error) {
+      if (!(error instanceof EventLogUnavailableError)) throw error;
+      // Not stored, so not acknowledged: Dixa retries the delivery, here or on another replica.
+      log.warn({ eventId: event.eventId }, 'webhook refused: the shared event log (Redis) is unreachable');
+      res.setHeader('retry-after', String(error.retryAfterSeconds));
+      throw new HttpError(503, 'The event log is unreachable; the event was not stored. Retry the delivery shortly.', 'SERVICE_UNAVAILABLE');
+    }
     options.observer?.accepted(receivedAt);
     if (appended.stored) {
       try {

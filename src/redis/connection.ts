@@ -59,7 +59,14 @@ export function openRedis(url: string, logger: Logger): RedisConnection {
       return other;
     },
     async close() {
-      await Promise.all([client, ...others].map((c) => (c.isOpen ? c.quit().catch(() => c.disconnect()) : undefined)));
+      // A client still reconnecting (Redis away) would hold QUIT until Redis is back: drop it.
+      await Promise.all(
+        [client, ...others].map((c) => {
+          if (!c.isOpen) return undefined;
+          if (!c.isReady) return c.destroy();
+          return c.quit().catch(() => c.destroy());
+        }),
+      );
     },
   };
 }

@@ -55,10 +55,22 @@ export async function startRedis(): Promise<TestRedis> {
     child = spawn(executable, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'], {
       stdio: 'ignore',
     });
-    const probe = createClient({ url, socket: { reconnectStrategy: (retries) => (retries > 100 ? new Error('redis-server did not start') : 20) } });
-    await probe.connect();
-    await probe.ping();
-    await probe.quit();
+    // node-redis rejects a first connect that is refused, whatever the reconnect strategy:
+    // a loaded machine may take a while to start redis-server, so probe until it answers.
+    for (let attempt = 1; ; attempt++) {
+      const probe = createClient({ url, socket: { reconnectStrategy: false } });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        await probe.ping();
+        await probe.quit();
+        return;
+      } catch (error) {
+        if (probe.isOpen) probe.destroy();
+        if (attempt >= 250 || child?.exitCode !== null) throw new Error(`redis-server did not start on port ${port}: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
   };
   const stop = async () => {
     const running = child;

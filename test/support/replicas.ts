@@ -27,6 +27,8 @@ export interface Replicas {
   resetCalls(): void;
   /** Stops replica `i` and starts a new one on the same port and DATA_DIR. */
   restart(i: number): Promise<void>;
+  /** Stops replica `i` (its port refuses connections) until `restart(i)`. */
+  stop(i: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,12 @@ export async function startReplicas(count: number, options: ReplicasOptions = {}
   };
 
   const replicas: Replica[] = [];
+  const stopped = new Set<Replica>();
+  const stopOne = async (replica: Replica) => {
+    if (stopped.has(replica)) return;
+    stopped.add(replica);
+    await replica.gateway.close();
+  };
   for (let i = 0; i < count; i++) {
     const dir = mkdtempSync(join(tmpdir(), `gateway-replica-${i}-`));
     dirs.push(dir);
@@ -80,11 +88,14 @@ export async function startReplicas(count: number, options: ReplicasOptions = {}
     },
     async restart(i) {
       const old = replicas[i]!;
-      await old.gateway.close();
+      await stopOne(old);
       replicas[i] = await launch(old.config, Number(new URL(old.url).port));
     },
+    async stop(i) {
+      await stopOne(replicas[i]!);
+    },
     async close() {
-      for (const replica of replicas) await replica.gateway.close().catch(() => undefined);
+      for (const replica of replicas) await stopOne(replica).catch(() => undefined);
       await fake.close();
       await redis.close();
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
