@@ -14,6 +14,11 @@ import { openSecretStore, type SecretStore } from './sync/secret-store.js';
 import { openSyncStore, type SyncStore } from './sync/sync-store.js';
 import type { IdempotencyStore } from './writes/idempotency-store.js';
 import { openSqliteIdempotencyStore } from './writes/sqlite-idempotency-store.js';
+import { MemoryCacheStore } from './datasources/dixa/cache-store.js';
+import { tokenFingerprint } from './datasources/dixa/token-fingerprint.js';
+import { RedisCacheLevel } from './redis/redis-cache-level.js';
+import { RedisIdempotencyStore } from './redis/redis-idempotency-store.js';
+import { RedisRateBudget } from './redis/redis-rate-budget.js';
 
 export interface GatewayStores {
   /** The shared Redis, when REDIS_URL is set. */
@@ -38,13 +43,14 @@ export interface StoreOverrides {
 
 export function openGatewayStores(config: GatewayConfig, logger: Logger, overrides: StoreOverrides = {}): GatewayStores {
   const redis = config.redis ? openRedis(config.redis.url, logger) : undefined;
-  const idempotency = overrides.idempotency ?? openSqliteIdempotencyStore(config.dataDir, config.idempotency);
+  const shared = redis && config.redis ? openRedisStores(redis, config, config.redis.replicas, logger) : undefined;
+  const idempotency = overrides.idempotency ?? shared?.idempotency ?? openSqliteIdempotencyStore(config.dataDir, config.idempotency);
   const eventLog = overrides.eventLog ?? openSqliteEventLog(config.dataDir);
   const sync = openSyncStore(config.dataDir);
   return {
     redis,
-    rateBudget: undefined,
-    cache: DixaCache.inMemory(config.cache),
+    rateBudget: shared?.rateBudget,
+    cache: shared?.cache ?? DixaCache.inMemory(config.cache),
     idempotency,
     eventLog,
     secrets: openSecretStore(config.dataDir),
@@ -53,7 +59,24 @@ export function openGatewayStores(config: GatewayConfig, logger: Logger, overrid
       await idempotency.close();
       await eventLog.close();
       sync.close();
+      await shared?.cacheLevel.close();
       await redis?.close();
     },
   };
+}
+
+/**
+ * With REDIS_URL: the token's rate budget (sized as the limiter sizes its own: one of Dixa's
+ * burst held back), the idempotency records, and the cache's second level under the
+ * in-process first level.
+ */
+function openRedisStores(redis: RedisConnection, config: GatewayConfig, replicas: number, logger: Logger) {
+  const { perSecond, burst } = config.dixa.rateLimit;
+  const rateBudget = new RedisRateBudget(redis, { perSecond, burst: Math.max(1, burst - 1), replicas, logger: logger.child({ component: 'rate-budget' }) });
+  const idempotency = new RedisIdempotencyStore(redis, { ...config.idempotency, logger: logger.child({ component: 'idempotency' }) });
+  const cacheLevel = new RedisCacheLevel(redis, { logger: logger.child({ component: 'cache' }) });
+  // Webhooks refresh the configured token's entries: its key is known from the start.
+  if (config.dixa.token) cacheLevel.admit(tokenFingerprint(config.dixa.token), config.dixa.token);
+  const cache = new DixaCache(new MemoryCacheStore(config.cache), config.cache, cacheLevel);
+  return { rateBudget, idempotency, cacheLevel, cache };
 }

@@ -36,6 +36,12 @@ export interface IdempotencyRecord {
   progress: unknown;
   /** Present once the write finished: its answer (JSON). */
   result?: { value: unknown };
+  /**
+   * A shared store only: the write is unfinished and another replica holds its lease (it
+   * is running it now), so this caller must not resume it. Without it, reading an
+   * unfinished record hands its lease to the caller.
+   */
+  busy?: true;
 }
 
 /** What claiming a key found: nothing (the record is now ours) or a record already there. */
@@ -56,6 +62,8 @@ export interface IdempotencyStore {
   saveResult(ref: RecordRef, result: unknown): Promise<void>;
   /** Forgets a record: the write failed before Dixa could hold anything of it. */
   release(ref: RecordRef): Promise<void>;
+  /** A shared store only: the write failed and its record is kept; let go of its lease so a retry anywhere may resume at once. */
+  unlock?(ref: RecordRef): Promise<void>;
   /** Deletes expired records; answers how many. */
   sweep(): Promise<number>;
   close(): Promise<void>;

@@ -1,0 +1,279 @@
+// The second cache level in Redis (see datasources/dixa/cache-second-level.ts). Each entry
+// is one string, tokenKey(fingerprint, 'cache', HMAC(name key, first-level key)), holding
+// the value as JSON sealed with AES-256-GCM under the token's value key (tenant-keys.ts),
+// with the entry's Redis key as additional data so a value cannot be moved to another
+// entry or tenant. Same TTL as the first level (PX). Tags are sets of entry names per
+// token, tokenKey(fingerprint, 'cache-tag', HMAC(...)), living as long as their longest entry.
+//
+// Changes (a replaced or deleted entry, an invalidated tag) are published on
+// CACHE_CHANGES_CHANNEL once the Redis write is done: every
+// other replica drops those first-level keys and tags, and its next read finds the new value
+// here. Loads from Dixa are stored without announcement (nobody can hold a newer value).
+// A replica whose subscription was interrupted may have missed changes: it drops its whole
+// first level when the subscription is back.
+//
+// While Redis is away: reads miss (the first level and Dixa serve), writes are skipped, and
+// the deletions and invalidations that could not be made are kept (bounded) and made, and
+// announced, once Redis is back, so no replica serves what changed meanwhile from Redis.
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CacheEntryOptions } from '../datasources/dixa/cache-store.js';
+import type { CacheSecondLevel, RemoteCacheChange } from '../datasources/dixa/cache-second-level.js';
+import type { RedisClient, RedisConnection } from './connection.js';
+import { CACHE_CHANGES_CHANNEL, tokenKey } from './keys.js';
+import { LuaScript } from './lua-script.js';
+import { TenantKeyring, type TenantKeys } from './tenant-keys.js';
+
+/** KEYS: entry, then its tag sets. ARGV: sealed value, ttl ms. */
+const SET_TAGGED = new LuaScript(`
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+for i = 2, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[1])
+  if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+return 1
+`);
+
+/** KEYS: tag sets. Deletes every entry of these tags, and the sets. */
+const INVALIDATE = new LuaScript(`
+local n = 0
+for i = 1, #KEYS do
+  for _, entry in ipairs(redis.call('SMEMBERS', KEYS[i])) do n = n + redis.call('DEL', entry) end
+  redis.call('DEL', KEYS[i])
+end
+return n
+`);
+
+/** What a replica announces: first-level keys and tags (no values), and who announced it. */
+interface ChangeMessage {
+  origin: string;
+  keys: string[];
+  tags: string[];
+}
+
+/** A deletion or invalidation Redis did not get while it was away. */
+interface Owed {
+  scope: string;
+  keys: string[];
+  tags: string[];
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+/** Changes kept while Redis is away; older ones beyond this are given up (their entries expire by TTL). */
+const MAX_OWED = 10_000;
+
+export interface RedisCacheLevelOptions {
+  logger?: Logger;
+  keyring?: TenantKeyring;
+}
+
+export class RedisCacheLevel implements CacheSecondLevel {
+  private readonly origin = randomUUID();
+  private readonly keyring: TenantKeyring;
+  private readonly listeners: ((change: RemoteCacheChange) => void)[] = [];
+  private owed: Owed[] = [];
+  private subscriber: RedisClient | undefined;
+  private subscribedOnce = false;
+  private down = false;
+  private closed = false;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly options: RedisCacheLevelOptions = {},
+  ) {
+    this.keyring = options.keyring ?? new TenantKeyring();
+    redis.client.on('ready', () => void this.payOwed());
+    void this.subscribe();
+  }
+
+  admit(scope: string, token: string): void {
+    this.keyring.admit(scope, token);
+  }
+
+  async get(scope: string, key: string): Promise<{ value: unknown; ttlMs: number } | undefined> {
+    const keys = this.keyring.get(scope);
+    if (!keys || !this.redis.isReady()) return undefined;
+    const name = this.entryName(scope, keys, key);
+    try {
+      const [sealed, ttlMs] = (await this.redis.client.multi().get(name).pTTL(name).exec()) as unknown as [string | null, number];
+      if (sealed === null || ttlMs <= 0) return undefined;
+      const value = open(keys.value, name, sealed);
+      return value === undefined ? undefined : { value: value.v, ttlMs };
+    } catch (error) {
+      this.failed(error);
+      return undefined;
+    }
+  }
+
+  set(scope: string, key: string, value: unknown, { ttlMs, tags = [] }: CacheEntryOptions, announce: boolean): void {
+    const keys = this.keyring.get(scope);
+    if (ttlMs <= 0) return;
+    if (!keys) {
+      // Cannot be sealed (a token not seen by this process): other replicas must still forget it.
+      if (announce) this.publish([key], []);
+      return;
+    }
+    const name = this.entryName(scope, keys, key);
+    const sealed = seal(keys.value, name, { v: value ?? null });
+    const tagNames = tags.map((tag) => this.tagName(scope, keys, tag));
+    if (!this.redis.isReady()) {
+      if (announce) this.owe({ scope, keys: [key], tags: [] });
+      return;
+    }
+    SET_TAGGED.run(this.redis.client, [name, ...tagNames], [sealed, Math.ceil(ttlMs)]).then(
+      // Announced once written: a replica that hears it finds the new value here.
+      () => announce && this.publish([key], []),
+      (error: unknown) => {
+        this.failed(error);
+        if (announce) this.owe({ scope, keys: [key], tags: [] });
+      },
+    );
+  }
+
+  delete(scope: string, key: string): void {
+    this.forget({ scope, keys: [key], tags: [] });
+  }
+
+  invalidate(scope: string, tags: readonly string[]): void {
+    if (tags.length > 0) this.forget({ scope, keys: [], tags: [...tags] });
+  }
+
+  onRemoteChange(listener: (change: RemoteCacheChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Deletions and invalidations owed to Redis (for tests and metrics). */
+  get owedChanges(): number {
+    return this.owed.length;
+  }
+
+  private forget(change: Owed): void {
+    if (!this.redis.isReady()) {
+      this.owe(change);
+      return;
+    }
+    this.apply(change).then(
+      // Announced once deleted: a replica that hears it does not read the old value back from here.
+      () => this.publish(change.keys, change.tags),
+      (error: unknown) => {
+        this.failed(error);
+        this.owe(change);
+      },
+    );
+  }
+
+  private async apply({ scope, keys: firstLevelKeys, tags }: Owed): Promise<void> {
+    const keys = this.keyring.get(scope);
+    if (!keys) return;
+    const client = this.redis.client;
+    const names = firstLevelKeys.map((key) => this.entryName(scope, keys, key));
+    const tagNames = tags.map((tag) => this.tagName(scope, keys, tag));
+    await Promise.all([names.length > 0 ? client.del(names) : undefined, tagNames.length > 0 ? INVALIDATE.run(client, tagNames, []) : undefined]);
+  }
+
+  private publish(keys: string[], tags: string[]): void {
+    if (!this.redis.isReady()) return;
+    const message: ChangeMessage = { origin: this.origin, keys, tags };
+    this.redis.client.publish(CACHE_CHANGES_CHANNEL, JSON.stringify(message)).catch((error: unknown) => this.failed(error));
+  }
+
+  private owe(change: Owed): void {
+    this.owed.push(change);
+    if (this.owed.length > MAX_OWED) this.owed.splice(0, this.owed.length - MAX_OWED);
+  }
+
+  /** Redis is back: make (and announce) the deletions it missed. */
+  private async payOwed(): Promise<void> {
+    if (this.down) this.options.logger?.info('Redis is back: the second cache level is in use again');
+    this.down = false;
+    const owed = this.owed;
+    this.owed = [];
+    for (const change of owed) {
+      try {
+        await this.apply(change);
+        this.publish(change.keys, change.tags);
+      } catch (error) {
+        this.failed(error);
+        this.owe(change);
+      }
+    }
+  }
+
+  private async subscribe(): Promise<void> {
+    const subscriber = await this.redis.dedicated('cache changes');
+    this.subscriber = subscriber;
+    const listen = async () => {
+      if (this.closed) return;
+      // node-redis subscribes again by itself after a reconnect; this covers the first connect.
+      if (!this.subscribedOnce) {
+        this.subscribedOnce = true;
+        await subscriber.subscribe(CACHE_CHANGES_CHANNEL, (message) => this.received(message)).catch(() => {
+          this.subscribedOnce = false;
+        });
+        return;
+      }
+      // Back after an interruption: changes announced meanwhile were missed.
+      this.tell({ all: true });
+    };
+    subscriber.on('ready', () => void listen());
+    if (subscriber.isReady) void listen();
+  }
+
+  private received(raw: string): void {
+    let message: ChangeMessage;
+    try {
+      message = JSON.parse(raw) as ChangeMessage;
+    } catch {
+      return;
+    }
+    if (message.origin === this.origin || !Array.isArray(message.keys) || !Array.isArray(message.tags)) return;
+    this.tell({ keys: message.keys.filter((k) => typeof k === 'string'), tags: message.tags.filter((t) => typeof t === 'string') });
+  }
+
+  private tell(change: RemoteCacheChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  private entryName(scope: string, keys: TenantKeys, key: string): string {
+    return tokenKey(scope, 'cache', createHmac('sha256', keys.names).update(key).digest('base64url'));
+  }
+
+  private tagName(scope: string, keys: TenantKeys, tag: string): string {
+    return tokenKey(scope, 'cache-tag', createHmac('sha256', keys.names).update(tag).digest('base64url'));
+  }
+
+  private failed(error: unknown): void {
+    if (this.down) return;
+    this.down = true;
+    this.options.logger?.warn({ reason: error instanceof Error ? error.message : String(error) }, 'Redis is away: the cache serves from this process only');
+  }
+}
+
+/** AES-256-GCM: iv | auth tag | ciphertext, base64; the entry's Redis key is authenticated with it. */
+function seal(key: Buffer, name: string, value: unknown): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(name));
+  const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+}
+
+/** The sealed value, or undefined when it does not open with this key and name. */
+function open(key: Buffer, name: string, sealed: string): { v: unknown } | undefined {
+  try {
+    const raw = Buffer.from(sealed, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+    decipher.setAAD(Buffer.from(name));
+    decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    return JSON.parse(text) as { v: unknown };
+  } catch {
+    return undefined;
+  }
+}
