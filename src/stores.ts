@@ -19,6 +19,7 @@ import { tokenFingerprint } from './datasources/dixa/token-fingerprint.js';
 import { RedisCacheLevel } from './redis/redis-cache-level.js';
 import { RedisIdempotencyStore } from './redis/redis-idempotency-store.js';
 import { RedisRateBudget } from './redis/redis-rate-budget.js';
+import { TenantKeyring } from './redis/tenant-keys.js';
 
 export interface GatewayStores {
   /** The shared Redis, when REDIS_URL is set. */
@@ -73,8 +74,10 @@ export function openGatewayStores(config: GatewayConfig, logger: Logger, overrid
 function openRedisStores(redis: RedisConnection, config: GatewayConfig, replicas: number, logger: Logger) {
   const { perSecond, burst } = config.dixa.rateLimit;
   const rateBudget = new RedisRateBudget(redis, { perSecond, burst: Math.max(1, burst - 1), replicas, logger: logger.child({ component: 'rate-budget' }) });
-  const idempotency = new RedisIdempotencyStore(redis, { ...config.idempotency, logger: logger.child({ component: 'idempotency' }) });
-  const cacheLevel = new RedisCacheLevel(redis, { logger: logger.child({ component: 'cache' }) });
+  // The tokens' keys, in memory only: admitted by each request (DixaDataSource.forRequest), they seal cache entries and idempotency records.
+  const keyring = new TenantKeyring();
+  const idempotency = new RedisIdempotencyStore(redis, { ...config.idempotency, keys: (scope) => keyring.get(scope), logger: logger.child({ component: 'idempotency' }) });
+  const cacheLevel = new RedisCacheLevel(redis, { keyring, logger: logger.child({ component: 'cache' }) });
   // Webhooks refresh the configured token's entries: its key is known from the start.
   if (config.dixa.token) cacheLevel.admit(tokenFingerprint(config.dixa.token), config.dixa.token);
   const cache = new DixaCache(new MemoryCacheStore(config.cache), config.cache, cacheLevel);

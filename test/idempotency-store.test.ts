@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openRedis, type RedisConnection } from '../src/redis/connection.js';
 import { RedisIdempotencyStore } from '../src/redis/redis-idempotency-store.js';
+import { deriveTenantKeys } from '../src/redis/tenant-keys.js';
 import { createLogger } from '../src/logger.js';
 import type { IdempotencyStore, IdempotencyStoreOptions, RecordRef } from '../src/writes/idempotency-store.js';
 import { MemoryIdempotencyStore } from '../src/writes/memory-idempotency-store.js';
@@ -50,7 +51,8 @@ type Open = (options: IdempotencyStoreOptions, dir: string) => IdempotencyStore;
 const implementations: [string, Open][] = [
   ['memory', (options) => new MemoryIdempotencyStore(options)],
   ['sqlite', (options, dir) => openSqliteIdempotencyStore(dir, options)],
-  ...(hasRedis ? ([['redis', (options) => new RedisIdempotencyStore(redis!, options)]] as [string, Open][]) : []),
+  // Each scope stands for a token here: its key is derived from the scope's name.
+  ...(hasRedis ? ([['redis', (options) => new RedisIdempotencyStore(redis!, { ...options, keys: deriveTenantKeys })]] as [string, Open][]) : []),
 ];
 
 const ref = (scope: string, key: string, kind: RecordRef['kind'] = 'reply'): RecordRef => ({ scope, kind, key });

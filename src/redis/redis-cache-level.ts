@@ -9,19 +9,24 @@
 // CACHE_CHANGES_CHANNEL once the Redis write is done: every
 // other replica drops those first-level keys and tags, and its next read finds the new value
 // here. Loads from Dixa are stored without announcement (nobody can hold a newer value).
+// A deleted entry is announced a moment later (ANNOUNCE_DELETE_AFTER_MS) unless the same
+// key is stored first: the write path drops a record and reads it back from Dixa at once,
+// and announcing only the stored new value spares the other replicas the Dixa read they
+// would make in between.
 // A replica whose subscription was interrupted may have missed changes: it drops its whole
 // first level when the subscription is back.
 //
 // While Redis is away: reads miss (the first level and Dixa serve), writes are skipped, and
 // the deletions and invalidations that could not be made are kept (bounded) and made, and
 // announced, once Redis is back, so no replica serves what changed meanwhile from Redis.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CacheEntryOptions } from '../datasources/dixa/cache-store.js';
 import type { CacheSecondLevel, RemoteCacheChange } from '../datasources/dixa/cache-second-level.js';
 import type { RedisClient, RedisConnection } from './connection.js';
 import { CACHE_CHANGES_CHANNEL, tokenKey } from './keys.js';
 import { LuaScript } from './lua-script.js';
+import { open, seal } from './seal.js';
 import { TenantKeyring, type TenantKeys } from './tenant-keys.js';
 
 /** KEYS: entry, then its tag sets. ARGV: sealed value, ttl ms. */
@@ -59,13 +64,14 @@ interface Owed {
   tags: string[];
 }
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 /** Changes kept while Redis is away; older ones beyond this are given up (their entries expire by TTL). */
 const MAX_OWED = 10_000;
+/** How long a deletion waits for the value that replaces it before it is announced alone. */
+export const ANNOUNCE_DELETE_AFTER_MS = 250;
 
 export interface RedisCacheLevelOptions {
   logger?: Logger;
+  /** Where the tokens' keys are kept (shared with the idempotency store). */
   keyring?: TenantKeyring;
 }
 
@@ -74,6 +80,8 @@ export class RedisCacheLevel implements CacheSecondLevel {
   private readonly keyring: TenantKeyring;
   private readonly listeners: ((change: RemoteCacheChange) => void)[] = [];
   private owed: Owed[] = [];
+  /** Deleted first-level keys not announced yet, waiting for their new value. */
+  private readonly unannounced = new Map<string, NodeJS.Timeout>();
   private subscriber: RedisClient | undefined;
   private subscribedOnce = false;
   private down = false;
@@ -99,8 +107,8 @@ export class RedisCacheLevel implements CacheSecondLevel {
     try {
       const [sealed, ttlMs] = (await this.redis.client.multi().get(name).pTTL(name).exec()) as unknown as [string | null, number];
       if (sealed === null || ttlMs <= 0) return undefined;
-      const value = open(keys.value, name, sealed);
-      return value === undefined ? undefined : { value: value.v, ttlMs };
+      const text = open(keys.value, name, sealed);
+      return text === undefined ? undefined : { value: (JSON.parse(text) as { v: unknown }).v, ttlMs };
     } catch (error) {
       this.failed(error);
       return undefined;
@@ -109,14 +117,24 @@ export class RedisCacheLevel implements CacheSecondLevel {
 
   set(scope: string, key: string, value: unknown, { ttlMs, tags = [] }: CacheEntryOptions, announce: boolean): void {
     const keys = this.keyring.get(scope);
-    if (ttlMs <= 0) return;
+    const deleted = this.unannounced.get(key);
+    if (deleted) {
+      // The value replacing a deleted one: announced once it is stored, instead of the deletion.
+      clearTimeout(deleted);
+      this.unannounced.delete(key);
+      announce = true;
+    }
+    if (ttlMs <= 0) {
+      if (announce) this.publish([key], []);
+      return;
+    }
     if (!keys) {
       // Cannot be sealed (a token not seen by this process): other replicas must still forget it.
       if (announce) this.publish([key], []);
       return;
     }
     const name = this.entryName(scope, keys, key);
-    const sealed = seal(keys.value, name, { v: value ?? null });
+    const sealed = seal(keys.value, name, JSON.stringify({ v: value ?? null }));
     const tagNames = tags.map((tag) => this.tagName(scope, keys, tag));
     if (!this.redis.isReady()) {
       if (announce) this.owe({ scope, keys: [key], tags: [] });
@@ -133,7 +151,22 @@ export class RedisCacheLevel implements CacheSecondLevel {
   }
 
   delete(scope: string, key: string): void {
-    this.forget({ scope, keys: [key], tags: [] });
+    const change: Owed = { scope, keys: [key], tags: [] };
+    if (!this.redis.isReady()) {
+      this.owe(change);
+      return;
+    }
+    this.apply(change).catch((error: unknown) => {
+      this.failed(error);
+      this.owe(change);
+    });
+    if (this.unannounced.has(key)) return;
+    const timer = setTimeout(() => {
+      this.unannounced.delete(key);
+      this.publish([key], []);
+    }, ANNOUNCE_DELETE_AFTER_MS);
+    timer.unref();
+    this.unannounced.set(key, timer);
   }
 
   invalidate(scope: string, tags: readonly string[]): void {
@@ -146,6 +179,8 @@ export class RedisCacheLevel implements CacheSecondLevel {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.unannounced.values()) clearTimeout(timer);
+    this.unannounced.clear();
   }
 
   /** Deletions and invalidations owed to Redis (for tests and metrics). */
@@ -252,28 +287,5 @@ export class RedisCacheLevel implements CacheSecondLevel {
     if (this.down) return;
     this.down = true;
     this.options.logger?.warn({ reason: error instanceof Error ? error.message : String(error) }, 'Redis is away: the cache serves from this process only');
-  }
-}
-
-/** AES-256-GCM: iv | auth tag | ciphertext, base64; the entry's Redis key is authenticated with it. */
-function seal(key: Buffer, name: string, value: unknown): string {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(name));
-  const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
-}
-
-/** The sealed value, or undefined when it does not open with this key and name. */
-function open(key: Buffer, name: string, sealed: string): { v: unknown } | undefined {
-  try {
-    const raw = Buffer.from(sealed, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(name));
-    decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
-    return JSON.parse(text) as { v: unknown };
-  } catch {
-    return undefined;
   }
 }

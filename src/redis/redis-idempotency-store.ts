@@ -14,13 +14,15 @@
 // save by a replica that lost its lease (it stalled longer than the lease) is refused, so
 // it does not send the step another replica now owns.
 //
+// Progress and result can hold customer data (a reply's text): they are sealed with the
+// token's key (tenant-keys.ts, seal.ts), as cache entries are; the input hash is a digest.
+//
 // While Redis is away every operation fails with STATE_UNAVAILABLE: the write is refused
 // before anything goes to Dixa, rather than risking a duplicate without a record.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { IdempotencyKeyBusyError, StateUnavailableError } from '../errors.js';
 import {
-  DEFAULT_IDEMPOTENCY_OPTIONS,
   SWEEP_EVERY_MS,
   type ClaimOutcome,
   type IdempotencyRecord,
@@ -31,6 +33,8 @@ import {
 import type { RedisConnection } from './connection.js';
 import { tokenKey } from './keys.js';
 import { LuaScript } from './lua-script.js';
+import { open, seal } from './seal.js';
+import type { TenantKeys } from './tenant-keys.js';
 
 /** How long a lease holds without renewal: a dead replica's write can be resumed after this. */
 export const LEASE_MS = 5_000;
@@ -139,6 +143,8 @@ return {deleted, redis.call('ZCARD', KEYS[1])}
 `);
 
 export interface RedisIdempotencyStoreOptions extends IdempotencyStoreOptions {
+  /** The keys of the token whose fingerprint is `scope` (known once a request carried it). */
+  keys: (scope: string) => TenantKeys | undefined;
   /** Lease length; renewed every third of it while the write runs. */
   leaseMs?: number;
   logger?: Logger;
@@ -158,11 +164,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   private readonly held = new Map<string, RecordRef>();
   private readonly renewTimer: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
-  private open = true;
+  private isOpen = true;
 
   constructor(
     private readonly redis: RedisConnection,
-    private readonly options: RedisIdempotencyStoreOptions = DEFAULT_IDEMPOTENCY_OPTIONS,
+    private readonly options: RedisIdempotencyStoreOptions,
   ) {
     this.now = options.now ?? Date.now;
     this.leaseMs = options.leaseMs ?? LEASE_MS;
@@ -181,8 +187,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     if (result === null && !busy) this.hold(ref);
     return {
       hash,
-      progress: JSON.parse(progress) as unknown,
-      ...(result === null ? {} : { result: { value: JSON.parse(result) as unknown } }),
+      progress: this.open(ref, 'progress', progress),
+      ...(result === null ? {} : { result: { value: this.open(ref, 'result', result) } }),
       ...(busy ? { busy: true } : {}),
     };
   }
@@ -192,7 +198,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       CLAIM.run(
         this.redis.client,
         [recordKey(ref), indexKey(ref.scope)],
-        [this.now(), this.options.ttlMs, hash, JSON.stringify(progress ?? null), this.owner, this.leaseMs, this.options.maxKeysPerToken, member(ref), recordPrefix(ref.scope)],
+        [this.now(), this.options.ttlMs, hash, this.seal(ref, 'progress', progress), this.owner, this.leaseMs, this.options.maxKeysPerToken, member(ref), recordPrefix(ref.scope)],
       ),
     )) as [number, string?, string?, (string | null)?];
     if (reply[0] === 1) {
@@ -206,8 +212,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       claimed: false,
       record: {
         hash: storedHash!,
-        progress: JSON.parse(storedProgress!) as unknown,
-        ...(result === null || result === undefined ? {} : { result: { value: JSON.parse(result) as unknown } }),
+        progress: this.open(ref, 'progress', storedProgress!),
+        ...(result === null || result === undefined ? {} : { result: { value: this.open(ref, 'result', result) } }),
       },
     };
   }
@@ -234,7 +240,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async sweep(): Promise<number> {
-    if (!this.open) return 0;
+    if (!this.isOpen) return 0;
     const now = this.now();
     let deleted = 0;
     const scopes = await this.command('sweep idempotency records', () => this.redis.client.sMembers(SCOPES_KEY));
@@ -250,14 +256,14 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   /** Stops renewing: leases still held run out, as a crashed process's would (the connection is the stores' to close). */
   async close(): Promise<void> {
-    this.open = false;
+    this.isOpen = false;
     clearInterval(this.renewTimer);
     clearInterval(this.sweepTimer);
     this.held.clear();
   }
 
   private hold(ref: RecordRef): void {
-    if (this.open) this.held.set(recordKey(ref), ref);
+    if (this.isOpen) this.held.set(recordKey(ref), ref);
   }
 
   private async save(ref: RecordRef, field: 'progress' | 'result', value: unknown): Promise<void> {
@@ -265,13 +271,30 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       SAVE.run(
         this.redis.client,
         [recordKey(ref), indexKey(ref.scope)],
-        [this.now(), this.options.ttlMs, field, JSON.stringify(value ?? null), this.owner, this.leaseMs, member(ref)],
+        [this.now(), this.options.ttlMs, field, this.seal(ref, field, value), this.owner, this.leaseMs, member(ref)],
       ),
     );
     if (Number(saved) === -1) {
       this.held.delete(recordKey(ref));
       throw new IdempotencyKeyBusyError(ref.key);
     }
+  }
+
+  private keysOf(ref: RecordRef): TenantKeys {
+    const keys = this.options.keys(ref.scope);
+    // Records are only written within a request that carried the token; without its key nothing can be sealed.
+    if (!keys) throw new StateUnavailableError('the idempotency record (its token key is not known to this replica)');
+    return keys;
+  }
+
+  private seal(ref: RecordRef, field: 'progress' | 'result', value: unknown): string {
+    return seal(this.keysOf(ref).value, `${recordKey(ref)}#${field}`, JSON.stringify(value ?? null));
+  }
+
+  private open(ref: RecordRef, field: 'progress' | 'result', sealed: string): unknown {
+    const text = open(this.keysOf(ref).value, `${recordKey(ref)}#${field}`, sealed);
+    if (text === undefined) throw new StateUnavailableError('the idempotency record (it does not open with this token\'s key)');
+    return JSON.parse(text) as unknown;
   }
 
   private async renew(): Promise<void> {
