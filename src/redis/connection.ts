@@ -59,7 +59,8 @@ export function openRedis(url: string, logger: Logger): RedisConnection {
       return other;
     },
     async close() {
-      await Promise.all([client, ...others].map((c) => (c.isOpen ? c.quit().catch(() => c.disconnect()) : undefined)));
+      // A connection still reconnecting would wait for Redis to quit: it is dropped at once instead.
+      await Promise.all([client, ...others].map((c) => (!c.isOpen ? undefined : c.isReady ? c.quit().catch(() => c.disconnect()) : c.disconnect())));
     },
   };
 }
