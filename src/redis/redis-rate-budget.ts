@@ -8,8 +8,12 @@
 // alone, in a LocalGcraBudget sized so that all replicas together stay within the budget:
 // rate perSecond / replicas and burst floor(burst / replicas) (at least 1). With Dixa's
 // 10/s, burst 4 (the limiter passes burst 3: one held back) and 3 replicas that is 3.33/s
-// and 1 back-to-back call per replica: together at most 10/s and 3 at once. Every call
-// tries Redis again first, so the shared budget is back as soon as Redis is.
+// and 1 back-to-back call per replica: together at most 10/s and 3 at once. The shared
+// budget may have just spent Dixa's bucket, so a token's first local slot comes only after
+// the replicas' bursts have refilled (burst share x local interval: 300 ms here), and from
+// then at the local rate. Every call tries Redis again first, so the shared budget is back
+// as soon as Redis is; a token counted locally meanwhile restarts there without a burst.
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { LocalGcraBudget, gcraParameters, type RateBudget } from '../datasources/dixa/rate-budget.js';
@@ -64,7 +68,11 @@ export class RedisRateBudget implements RateBudget {
   private readonly toleranceMs: number;
   private readonly fallback: LocalGcraBudget;
   private readonly clock: Clock;
-  private degraded = false;
+  private readonly share: { perSecond: number; burst: number };
+  /** Since when slots are counted locally; undefined while Redis answers. */
+  private degradedAt: number | undefined;
+  /** Tokens counted locally, and since which outage (each starts without a burst on either side). */
+  private readonly countedLocally = new LRUCache<string, number>({ max: 100_000 });
 
   constructor(
     private readonly redis: RedisConnection,
@@ -72,24 +80,36 @@ export class RedisRateBudget implements RateBudget {
   ) {
     ({ intervalMs: this.intervalMs, toleranceMs: this.toleranceMs } = gcraParameters(options.perSecond, options.burst));
     this.clock = options.clock ?? systemClock;
-    this.fallback = new LocalGcraBudget({ ...fallbackShare(options.perSecond, options.burst, options.replicas), clock: this.clock });
+    this.share = fallbackShare(options.perSecond, options.burst, options.replicas);
+    this.fallback = new LocalGcraBudget({ ...this.share, clock: this.clock });
   }
 
   /** True while slots are counted locally because Redis is away (for tests and metrics). */
   get usingFallback(): boolean {
-    return this.degraded;
+    return this.degradedAt !== undefined;
   }
 
   async tryTake(key: string): Promise<number> {
     if (this.redis.isReady()) {
       try {
-        const wait = Number(await GCRA.run(this.redis.client, [tokenKey(key, 'gcra')], [this.intervalMs, this.toleranceMs, 'take']));
+        const name = tokenKey(key, 'gcra');
+        if (this.countedLocally.delete(key)) {
+          // Back from local counting, during which Dixa's bucket was drained at the full rate: no burst now.
+          await GCRA.run(this.redis.client, [name], [this.intervalMs, this.toleranceMs, 'pause', 0]);
+        }
+        const wait = Number(await GCRA.run(this.redis.client, [name], [this.intervalMs, this.toleranceMs, 'take']));
         this.recovered();
         return wait;
       } catch (error) {
         this.failed(error);
       }
     } else this.failed(undefined);
+    const since = this.degradedAt ?? this.clock.now();
+    if (this.countedLocally.get(key) !== since) {
+      this.countedLocally.set(key, since);
+      // The shared budget may have spent Dixa's bucket just now: wait until the replicas' bursts have refilled.
+      this.fallback.pauseUntil(key, since + (this.share.burst * 1000) / this.share.perSecond);
+    }
     return this.fallback.tryTake(key);
   }
 
@@ -106,8 +126,8 @@ export class RedisRateBudget implements RateBudget {
   }
 
   private failed(error: unknown): void {
-    if (this.degraded) return;
-    this.degraded = true;
+    if (this.degradedAt !== undefined) return;
+    this.degradedAt = this.clock.now();
     this.options.logger?.warn(
       { reason: error instanceof Error ? error.message : 'not connected', share: fallbackShare(this.options.perSecond, this.options.burst, this.options.replicas) },
       'Redis is away: each replica counts its share of the Dixa rate budget locally',
@@ -115,8 +135,8 @@ export class RedisRateBudget implements RateBudget {
   }
 
   private recovered(): void {
-    if (!this.degraded) return;
-    this.degraded = false;
+    if (this.degradedAt === undefined) return;
+    this.degradedAt = undefined;
     this.options.logger?.info('Redis is back: the Dixa rate budget is shared again');
   }
 }

@@ -56,6 +56,8 @@ export async function startRedis(): Promise<TestRedis> {
       stdio: 'ignore',
     });
     const probe = createClient({ url, socket: { reconnectStrategy: (retries) => (retries > 100 ? new Error('redis-server did not start') : 20) } });
+    // Refused connections while redis-server starts are expected; without a listener they would be thrown.
+    probe.on('error', () => undefined);
     await probe.connect();
     await probe.ping();
     await probe.quit();
