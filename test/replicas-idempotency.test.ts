@@ -4,8 +4,13 @@
 // resumes without a duplicate. Counted from the fake Dixa's log and its world.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ATTRIBUTE_ORDER_NUMBER, SUPPORT_EMAIL, activeTags, findConversation, seedWorld, type FakeWorld, type RecordedRequest } from '../src/demo/fake-dixa/index.js';
+import { IdempotencyKeyBusyError } from '../src/errors.js';
+import { createLogger } from '../src/logger.js';
+import { openRedis, type RedisConnection } from '../src/redis/connection.js';
+import { RedisIdempotencyStore } from '../src/redis/redis-idempotency-store.js';
+import { deriveTenantKeys } from '../src/redis/tenant-keys.js';
 import { TOKEN, route } from './support/harness.js';
-import { hasRedis } from './support/redis.js';
+import { hasRedis, startRedis, type TestRedis } from './support/redis.js';
 import { startReplicas, type Replicas } from './support/replicas.js';
 
 const world: FakeWorld = seedWorld();
@@ -136,3 +141,61 @@ describe.skipIf(!hasRedis)('three replicas, one Redis: shared idempotency', () =
 function emailed(input: Record<string, unknown>): Record<string, unknown> & { idempotencyKey: string; note: string } {
   return input as Record<string, unknown> & { idempotencyKey: string; note: string };
 }
+
+describe.skipIf(!hasRedis)('RedisIdempotencyStore leases (two replicas, a short lease)', () => {
+  let server: TestRedis;
+  let redis: RedisConnection;
+  const stores: RedisIdempotencyStore[] = [];
+  const LEASE = 600;
+  const open = () => {
+    const store = new RedisIdempotencyStore(redis, { ttlMs: 3_600_000, maxKeysPerToken: 100, leaseMs: LEASE, keys: deriveTenantKeys });
+    stores.push(store);
+    return store;
+  };
+  const ref = (key: string) => ({ scope: 'fp-lease', kind: 'createConversation' as const, key });
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = openRedis(server.url, createLogger('silent'));
+    await vi.waitFor(() => expect(redis.isReady()).toBe(true), { timeout: 5_000, interval: 10 });
+  });
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    await redis?.close();
+    await server?.close();
+  });
+
+  it('the owner renews its lease while the write runs: another replica finds the key busy for as long as it does', async () => {
+    const [a, b] = [open(), open()];
+    expect(await a.claim(ref('renewed'), 'h', { step: 1 })).toEqual({ claimed: true });
+    // Several lease lengths later the owner still holds it (renewed every third of the lease).
+    const until = Date.now() + 4 * LEASE;
+    while (Date.now() < until) {
+      expect(await b.get(ref('renewed'))).toMatchObject({ hash: 'h', busy: true });
+      await new Promise((resolve) => setTimeout(resolve, LEASE / 3));
+    }
+    // The write ends: the result is everybody's answer.
+    await a.saveResult(ref('renewed'), 42);
+    expect(await b.get(ref('renewed'))).toEqual({ hash: 'h', progress: { step: 1 }, result: { value: 42 } });
+  });
+
+  it('a dead owner stops renewing: once its lease runs out another replica takes the record over with its progress; the dead one can no longer save or delete it', async () => {
+    const [a, b] = [open(), open()];
+    await a.claim(ref('orphan'), 'h', { step: 1 });
+    await a.saveProgress(ref('orphan'), { step: 2 });
+    await a.close();
+    await vi.waitFor(async () => expect(await b.get(ref('orphan'))).toEqual({ hash: 'h', progress: { step: 2 } }), { timeout: 5_000, interval: 50 });
+    // b owns it now: a's late saves are refused and its release deletes nothing.
+    await expect(a.saveProgress(ref('orphan'), { step: 3 })).rejects.toBeInstanceOf(IdempotencyKeyBusyError);
+    await a.release(ref('orphan'));
+    await b.saveResult(ref('orphan'), 'done');
+    expect(await b.get(ref('orphan'))).toMatchObject({ result: { value: 'done' } });
+  });
+
+  it('a write that failed and kept its record lets go of the lease: a retry on another replica resumes at once', async () => {
+    const [a, b] = [open(), open()];
+    await a.claim(ref('failed'), 'h', { uncertain: true });
+    await a.unlock(ref('failed'));
+    expect(await b.get(ref('failed'))).toEqual({ hash: 'h', progress: { uncertain: true } });
+  });
+});

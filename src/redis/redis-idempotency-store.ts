@@ -126,6 +126,15 @@ end
 return 1
 `);
 
+/** KEYS: record, index. ARGV: owner, index member. Deletes the record unless another owner holds a live lease on it. */
+const RELEASE = new LuaScript(`${REDIS_NOW}
+local f = redis.call('HMGET', KEYS[1], 'owner', 'leaseUntil')
+if f[1] and f[1] ~= ARGV[1] and tonumber(f[2] or '0') > rnow then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1
+`);
+
 /** KEYS: index. ARGV: now, record key prefix. Deletes expired records; answers {deleted, left}. */
 const SWEEP = new LuaScript(`
 local now = tonumber(ARGV[1])
@@ -229,9 +238,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async release(ref: RecordRef): Promise<void> {
     this.held.delete(recordKey(ref));
-    await this.command('forget the idempotency record', async () => {
-      await this.redis.client.multi().del(recordKey(ref)).zRem(indexKey(ref.scope), member(ref)).exec();
-    });
+    // A replica that lost its lease (another resumed the write) must not delete the other's record.
+    await this.command('forget the idempotency record', () => RELEASE.run(this.redis.client, [recordKey(ref), indexKey(ref.scope)], [this.owner, member(ref)]));
   }
 
   async unlock(ref: RecordRef): Promise<void> {
