@@ -23,7 +23,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CacheEntryOptions } from '../datasources/dixa/cache-store.js';
 import type { CacheSecondLevel, RemoteCacheChange } from '../datasources/dixa/cache-second-level.js';
-import type { RedisClient, RedisConnection } from './connection.js';
+import type { RedisConnection } from './connection.js';
 import { CACHE_CHANGES_CHANNEL, tokenKey } from './keys.js';
 import { LuaScript } from './lua-script.js';
 import { open, seal } from './seal.js';
@@ -82,7 +82,6 @@ export class RedisCacheLevel implements CacheSecondLevel {
   private owed: Owed[] = [];
   /** Deleted first-level keys not announced yet, waiting for their new value. */
   private readonly unannounced = new Map<string, NodeJS.Timeout>();
-  private subscriber: RedisClient | undefined;
   private subscribedOnce = false;
   private down = false;
   private closed = false;
@@ -242,7 +241,6 @@ export class RedisCacheLevel implements CacheSecondLevel {
 
   private async subscribe(): Promise<void> {
     const subscriber = await this.redis.dedicated('cache changes');
-    this.subscriber = subscriber;
     const listen = async () => {
       if (this.closed) return;
       // node-redis subscribes again by itself after a reconnect; this covers the first connect.
