@@ -1,6 +1,7 @@
 // One Dixa rate budget per token across replicas (issue 12 item 2): three gateways share
 // one fake Dixa with the real limit (10/s, burst 4) and one Redis. Counted from the fake's
 // log: 429s, and the most calls that arrived within any one second.
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedWorld, type RecordedRequest } from '../src/demo/fake-dixa/index.js';
 import { createLogger } from '../src/logger.js';
@@ -103,6 +104,22 @@ describe.skipIf(!hasRedis)('RedisRateBudget: the GCRA in one Lua script, on Redi
     const b = new RedisRateBudget(redis, { perSecond: 10, burst: 3, replicas: 2 });
     await a.pauseUntil('fp-pause', Date.now() + 5_000);
     expect(await b.tryTake('fp-pause')).toBeGreaterThan(4_000);
+  });
+
+  it('a stalled Redis (CLIENT PAUSE) does not hold calls: after the deadline the slot is decided locally', async () => {
+    const budget = new RedisRateBudget(redis, { perSecond: 10, burst: 3, replicas: 3 });
+    const admin = createClient({ url: server.url });
+    await admin.connect();
+    try {
+      await admin.sendCommand(['CLIENT', 'PAUSE', '1500', 'ALL']);
+      const wait = await budget.tryTake('fp-stalled');
+      expect(budget.usingFallback).toBe(true);
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(300);
+    } finally {
+      await admin.sendCommand(['CLIENT', 'UNPAUSE']).catch(() => undefined);
+      await admin.quit();
+    }
   });
 
   it('while Redis is away: the local share (rate / replicas, burst / replicas), starting without a burst; Redis again once it is back', async () => {

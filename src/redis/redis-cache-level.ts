@@ -25,6 +25,7 @@ import type { CacheEntryOptions } from '../datasources/dixa/cache-store.js';
 import type { CacheSecondLevel, RemoteCacheChange } from '../datasources/dixa/cache-second-level.js';
 import type { RedisConnection } from './connection.js';
 import { CACHE_CHANGES_CHANNEL, tokenKey } from './keys.js';
+import { withDeadline } from './deadline.js';
 import { LuaScript } from './lua-script.js';
 import { open, seal } from './seal.js';
 import { TenantKeyring, type TenantKeys } from './tenant-keys.js';
@@ -66,6 +67,8 @@ interface Owed {
 
 /** Changes kept while Redis is away; older ones beyond this are given up (their entries expire by TTL). */
 const MAX_OWED = 10_000;
+/** A second-level read slower than this counts as a miss (Dixa answers instead). */
+const READ_DEADLINE_MS = 500;
 /** How long a deletion waits for the value that replaces it before it is announced alone. */
 export const ANNOUNCE_DELETE_AFTER_MS = 250;
 
@@ -104,7 +107,7 @@ export class RedisCacheLevel implements CacheSecondLevel {
     if (!keys || !this.redis.isReady()) return undefined;
     const name = this.entryName(scope, keys, key);
     try {
-      const [sealed, ttlMs] = (await this.redis.client.multi().get(name).pTTL(name).exec()) as unknown as [string | null, number];
+      const [sealed, ttlMs] = (await withDeadline(this.redis.client.multi().get(name).pTTL(name).exec(), READ_DEADLINE_MS)) as unknown as [string | null, number];
       if (sealed === null || ttlMs <= 0) return undefined;
       const text = open(keys.value, name, sealed);
       return text === undefined ? undefined : { value: (JSON.parse(text) as { v: unknown }).v, ttlMs };

@@ -32,12 +32,16 @@ import {
 } from '../writes/idempotency-store.js';
 import type { RedisConnection } from './connection.js';
 import { tokenKey } from './keys.js';
+import { withDeadline } from './deadline.js';
 import { LuaScript } from './lua-script.js';
 import { open, seal } from './seal.js';
 import type { TenantKeys } from './tenant-keys.js';
 
 /** How long a lease holds without renewal: a dead replica's write can be resumed after this. */
 export const LEASE_MS = 5_000;
+
+/** A record operation slower than this refuses the write (STATE_UNAVAILABLE) rather than hold it. */
+const COMMAND_DEADLINE_MS = 2_000;
 
 /** Fingerprints that have records, so the sweep can visit each token's index. */
 const SCOPES_KEY = 'dixa-gw:idem-scopes';
@@ -322,7 +326,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   private async command<T>(what: string, run: () => Promise<T>): Promise<T> {
     if (!this.redis.isReady()) throw new StateUnavailableError(what);
     try {
-      return await run();
+      return await withDeadline(run(), COMMAND_DEADLINE_MS);
     } catch (error) {
       if (error instanceof IdempotencyKeyBusyError) throw error;
       this.options.logger?.warn({ reason: error instanceof Error ? error.message : String(error) }, 'Redis command failed');

@@ -19,6 +19,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { LocalGcraBudget, gcraParameters, type RateBudget } from '../datasources/dixa/rate-budget.js';
 import type { RedisConnection } from './connection.js';
 import { tokenKey } from './keys.js';
+import { withDeadline } from './deadline.js';
 import { LuaScript } from './lua-script.js';
 
 /**
@@ -46,6 +47,9 @@ local next = tat + interval
 redis.call('SET', KEYS[1], tostring(next), 'PX', math.ceil(next - now) + 1000)
 return 0
 `);
+
+/** A slot decision slower than this is taken locally instead (the call would otherwise wait on Redis). */
+const COMMAND_DEADLINE_MS = 1_000;
 
 export interface RedisRateBudgetOptions {
   perSecond: number;
@@ -95,9 +99,9 @@ export class RedisRateBudget implements RateBudget {
         const name = tokenKey(key, 'gcra');
         if (this.countedLocally.delete(key)) {
           // Back from local counting, during which Dixa's bucket was drained at the full rate: no burst now.
-          await GCRA.run(this.redis.client, [name], [this.intervalMs, this.toleranceMs, 'pause', 0]);
+          await withDeadline(GCRA.run(this.redis.client, [name], [this.intervalMs, this.toleranceMs, 'pause', 0]), COMMAND_DEADLINE_MS);
         }
-        const wait = Number(await GCRA.run(this.redis.client, [name], [this.intervalMs, this.toleranceMs, 'take']));
+        const wait = Number(await withDeadline(GCRA.run(this.redis.client, [name], [this.intervalMs, this.toleranceMs, 'take']), COMMAND_DEADLINE_MS));
         this.recovered();
         return wait;
       } catch (error) {
@@ -119,7 +123,7 @@ export class RedisRateBudget implements RateBudget {
     const pauseMs = Math.max(0, Math.ceil(untilMs - this.clock.now()));
     if (!this.redis.isReady()) return;
     try {
-      await GCRA.run(this.redis.client, [tokenKey(key, 'gcra')], [this.intervalMs, this.toleranceMs, 'pause', pauseMs]);
+      await withDeadline(GCRA.run(this.redis.client, [tokenKey(key, 'gcra')], [this.intervalMs, this.toleranceMs, 'pause', pauseMs]), COMMAND_DEADLINE_MS);
     } catch (error) {
       this.failed(error);
     }
