@@ -48,7 +48,10 @@ export interface IdempotencyRecord {
 export type ClaimOutcome = { claimed: true } | { claimed: false; record: IdempotencyRecord };
 
 export interface IdempotencyStore {
-  /** The live (unexpired) record of this key, if any. Creates nothing. */
+  /**
+   * The live (unexpired) record of this key, if any. Creates nothing (a shared store hands
+   * an unfinished record's free lease to the caller, who resumes it; see `busy`).
+   */
   get(ref: RecordRef): Promise<IdempotencyRecord | undefined>;
   /**
    * Creates the record with its input hash and progress unless a live one exists, in one
