@@ -17,6 +17,11 @@ import { openSyncStore, type SyncStore } from './sync/sync-store.js';
 import { openRedisSyncState } from './sync/redis-sync-state.js';
 import type { IdempotencyStore } from './writes/idempotency-store.js';
 import { openSqliteIdempotencyStore } from './writes/sqlite-idempotency-store.js';
+import { MemoryCacheStore } from './datasources/dixa/cache-store.js';
+import { RedisCacheLevel } from './datasources/dixa/redis-cache-level.js';
+import { RedisIdempotencyStore } from './writes/redis-idempotency-store.js';
+import { RedisRateBudget } from './datasources/dixa/redis-rate-budget.js';
+import { TenantKeyring } from './redis/tenant-keys.js';
 
 export interface GatewayStores {
   /** The shared Redis, when REDIS_URL is set. */
@@ -43,7 +48,8 @@ export interface StoreOverrides {
 
 export function openGatewayStores(config: GatewayConfig, logger: Logger, overrides: StoreOverrides = {}): GatewayStores {
   const redis = config.redis ? openRedis(config.redis.url, logger) : undefined;
-  const idempotency = overrides.idempotency ?? openSqliteIdempotencyStore(config.dataDir, config.idempotency);
+  const shared = redis && config.redis ? openRedisStores(redis, config, config.redis.replicas, logger) : undefined;
+  const idempotency = overrides.idempotency ?? shared?.idempotency ?? openSqliteIdempotencyStore(config.dataDir, config.idempotency);
   // The shared log is the configured token's (webhooks come from its organization); without a token there is nothing to share.
   const token = config.dixa.token;
   const eventLog =
@@ -56,8 +62,8 @@ export function openGatewayStores(config: GatewayConfig, logger: Logger, overrid
   const sync = syncState?.sync ?? openSyncStore(config.dataDir);
   return {
     redis,
-    rateBudget: undefined,
-    cache: DixaCache.inMemory(config.cache),
+    rateBudget: shared?.rateBudget,
+    cache: shared?.cache ?? DixaCache.inMemory(config.cache),
     idempotency,
     eventLog,
     secrets: syncState?.secrets ?? openSecretStore(config.dataDir),
@@ -70,7 +76,26 @@ export function openGatewayStores(config: GatewayConfig, logger: Logger, overrid
       await eventLog.close();
       sync.close();
       await syncState?.close();
+      await shared?.cacheLevel.close();
       await redis?.close();
     },
   };
+}
+
+/**
+ * With REDIS_URL: the token's rate budget (sized as the limiter sizes its own: one of Dixa's
+ * burst held back), the idempotency records, and the cache's second level under the
+ * in-process first level.
+ */
+function openRedisStores(redis: RedisConnection, config: GatewayConfig, replicas: number, logger: Logger) {
+  const { perSecond, burst } = config.dixa.rateLimit;
+  const rateBudget = new RedisRateBudget(redis, { perSecond, burst: Math.max(1, burst - 1), replicas, logger: logger.child({ component: 'rate-budget' }) });
+  // The tokens' keys, in memory only: admitted by each request (DixaDataSource.forRequest), they seal cache entries and idempotency records.
+  const keyring = new TenantKeyring();
+  const idempotency = new RedisIdempotencyStore(redis, { ...config.idempotency, keys: (scope) => keyring.get(scope), logger: logger.child({ component: 'idempotency' }) });
+  const cacheLevel = new RedisCacheLevel(redis, { keyring, logger: logger.child({ component: 'cache' }) });
+  // Webhooks refresh the configured token's entries: its key is known from the start.
+  if (config.dixa.token) cacheLevel.admit(tokenFingerprint(config.dixa.token), config.dixa.token);
+  const cache = new DixaCache(new MemoryCacheStore(config.cache), config.cache, cacheLevel);
+  return { rateBudget, idempotency, cacheLevel, cache };
 }

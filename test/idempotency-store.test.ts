@@ -1,20 +1,39 @@
 // The idempotency stores on their own, with a fake clock: claim, progress, result,
 // conflict material, expiry and the sweep, the per-token bound (one token's churn never
-// evicts another's records), and, for SQLite, records that survive a reopen.
+// evicts another's records), and, for SQLite, records that survive a reopen. The Redis
+// store (several replicas) runs the same contract against a private redis-server.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openRedis, type RedisConnection } from '../src/redis/connection.js';
+import { RedisIdempotencyStore } from '../src/writes/redis-idempotency-store.js';
+import { deriveTenantKeys } from '../src/redis/tenant-keys.js';
+import { createLogger } from '../src/logger.js';
 import type { IdempotencyStore, IdempotencyStoreOptions, RecordRef } from '../src/writes/idempotency-store.js';
 import { MemoryIdempotencyStore } from '../src/writes/memory-idempotency-store.js';
 import { openSqliteIdempotencyStore } from '../src/writes/sqlite-idempotency-store.js';
+import { hasRedis, startRedis, type TestRedis } from './support/redis.js';
 
 const HOUR = 3_600_000;
 const dirs: string[] = [];
 const stores: IdempotencyStore[] = [];
+let redisServer: TestRedis | undefined;
+let redis: RedisConnection | undefined;
+beforeAll(async () => {
+  if (!hasRedis) return;
+  redisServer = await startRedis();
+  redis = openRedis(redisServer.url, createLogger('silent'));
+  await vi.waitFor(() => expect(redis!.isReady()).toBe(true), { timeout: 5_000, interval: 10 });
+});
+afterAll(async () => {
+  await redis?.close();
+  await redisServer?.close();
+});
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  if (redis?.isReady()) await redis.client.flushAll();
 });
 
 function clock(start = 1_700_000_000_000) {
@@ -32,6 +51,8 @@ type Open = (options: IdempotencyStoreOptions, dir: string) => IdempotencyStore;
 const implementations: [string, Open][] = [
   ['memory', (options) => new MemoryIdempotencyStore(options)],
   ['sqlite', (options, dir) => openSqliteIdempotencyStore(dir, options)],
+  // Each scope stands for a token here: its key is derived from the scope's name.
+  ...(hasRedis ? ([['redis', (options) => new RedisIdempotencyStore(redis!, { ...options, keys: deriveTenantKeys })]] as [string, Open][]) : []),
 ];
 
 const ref = (scope: string, key: string, kind: RecordRef['kind'] = 'reply'): RecordRef => ({ scope, kind, key });

@@ -21,7 +21,7 @@ import { ErrorReply } from 'redis';
 import { EventLogUnavailableError } from '../errors.js';
 import type { RedisClient, RedisConnection } from '../redis/connection.js';
 import { tokenKey } from '../redis/keys.js';
-import { RedisScript } from '../redis/script.js';
+import { LuaScript } from '../redis/lua-script.js';
 import { SealedBox } from '../redis/sealed-box.js';
 import { CHANGE_MATCH_WINDOW_MS, type AppendResult, type EventLog, type EventSource, type NewEvent, type ReadQuery, type StoredEvent } from './event-log.js';
 
@@ -35,7 +35,7 @@ const TAIL_RETRY_MS = 250;
 // Finds what an event repeats (same event_id, message id, or change from the other source);
 // in 'append' mode stores it when it repeats nothing. Returns {0, id, fields} for a repeat,
 // {1, id} for a new entry, nil for a probe that found nothing.
-const APPEND = new RedisScript(`
+const APPEND = new LuaScript(`
 local stream, head, idKey, msgKey, chgKey, pairKey, convKey, lastKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local mode, eventId, source, hasMsg, occurred, window, received, ttl, payload, conv =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], ARGV[10]
@@ -112,7 +112,7 @@ return {1, newId}
 
 // One conversation's entries after a seq, oldest first; index entries whose event was
 // trimmed by retention are dropped on the way.
-const READ_CONVERSATION = new RedisScript(`
+const READ_CONVERSATION = new LuaScript(`
 local out, want, after = {}, tonumber(ARGV[2]), ARGV[1]
 while #out < want do
   local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. after, '+inf', 'WITHSCORES', 'LIMIT', 0, want - #out)
@@ -127,7 +127,7 @@ return out
 `);
 
 // Entries about a conversation (not the org-level ones) after an id, oldest first.
-const READ_ALL = new RedisScript(`
+const READ_ALL = new LuaScript(`
 local out, want, start = {}, tonumber(ARGV[2]), ARGV[1]
 while #out < want do
   local batch = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', want - #out)

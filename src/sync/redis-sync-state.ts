@@ -11,7 +11,7 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RedisConnection } from '../redis/connection.js';
 import { tokenKey } from '../redis/keys.js';
-import { RedisScript } from '../redis/script.js';
+import { LuaScript } from '../redis/lua-script.js';
 import { SealedBox } from '../redis/sealed-box.js';
 import type { AdoptedSecret, SecretStore } from './secret-store.js';
 import type { GapReason, SyncGapRecord, SyncStore } from './sync-store.js';
@@ -23,7 +23,7 @@ const MAX_GAPS = 200;
 const HEX = /^(?:[0-9a-f]{2})+$/i;
 
 // The heartbeat only moves forward: replicas beat at different times.
-const BEAT = new RedisScript(`
+const BEAT = new LuaScript(`
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1

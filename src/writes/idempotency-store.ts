@@ -36,13 +36,22 @@ export interface IdempotencyRecord {
   progress: unknown;
   /** Present once the write finished: its answer (JSON). */
   result?: { value: unknown };
+  /**
+   * A shared store only: the write is unfinished and another replica holds its lease (it
+   * is running it now), so this caller must not resume it. Without it, reading an
+   * unfinished record hands its lease to the caller.
+   */
+  busy?: true;
 }
 
 /** What claiming a key found: nothing (the record is now ours) or a record already there. */
 export type ClaimOutcome = { claimed: true } | { claimed: false; record: IdempotencyRecord };
 
 export interface IdempotencyStore {
-  /** The live (unexpired) record of this key, if any. Creates nothing. */
+  /**
+   * The live (unexpired) record of this key, if any. Creates nothing (a shared store hands
+   * an unfinished record's free lease to the caller, who resumes it; see `busy`).
+   */
   get(ref: RecordRef): Promise<IdempotencyRecord | undefined>;
   /**
    * Creates the record with its input hash and progress unless a live one exists, in one
@@ -56,6 +65,8 @@ export interface IdempotencyStore {
   saveResult(ref: RecordRef, result: unknown): Promise<void>;
   /** Forgets a record: the write failed before Dixa could hold anything of it. */
   release(ref: RecordRef): Promise<void>;
+  /** A shared store only: the write failed and its record is kept; let go of its lease so a retry anywhere may resume at once. */
+  unlock?(ref: RecordRef): Promise<void>;
   /** Deletes expired records; answers how many. */
   sweep(): Promise<number>;
   close(): Promise<void>;

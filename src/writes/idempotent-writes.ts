@@ -78,6 +78,8 @@ export class IdempotentWrites {
     const record = await this.store.get(ref);
     if (record && record.hash !== options.hash) throw new IdempotencyConflictError(options.key);
     if (record?.result) return record.result.value as R;
+    // Another replica is running this write right now: resuming it here would send it twice.
+    if (record?.busy) throw new IdempotencyKeyBusyError(options.key);
     const progress = record ? (record.progress as P) : options.start();
     let claimed = record !== undefined;
 
@@ -109,8 +111,10 @@ export class IdempotentWrites {
   private async afterFailure<P, R>(ref: RecordRef, options: RunOptions<P, R>, progress: P): Promise<void> {
     const keep = typeof options.keepOnFailure === 'function' ? options.keepOnFailure(progress) : options.keepOnFailure;
     try {
-      if (keep) await this.store.saveProgress(ref, progress);
-      else await this.store.release(ref);
+      if (keep) {
+        await this.store.saveProgress(ref, progress);
+        await this.store.unlock?.(ref);
+      } else await this.store.release(ref);
     } catch (storeError) {
       // The write's own error is what the caller needs; the record keeps its last saved state.
       this.logger?.error({ err: storeError, kind: ref.kind }, 'idempotency record could not be updated after a failed write');

@@ -7,6 +7,7 @@
 import type { CacheKind } from '../../config.js';
 import type { PageRequest } from './client.js';
 import { MemoryCacheStore, type CacheStore, type MemoryCacheStoreOptions } from './cache-store.js';
+import type { CacheSecondLevel, RemoteCacheChange } from './cache-second-level.js';
 import type { DixaConversation, DixaConversationMessage, DixaEndUser, DixaSearchRequest } from './types.js';
 
 /** One cached record: its kind, its id within the kind, and the groups it belongs to. */
@@ -86,10 +87,22 @@ export class DixaCache {
   private readonly webhookFed = new Set<string>();
   readonly stats: CacheStats = { hits: 0, misses: 0, deduped: 0 };
 
+  /**
+   * `second`: a level shared by replicas (Redis), read when `store` (this process's first
+   * level) misses; what it reports other replicas changed is dropped from `store`.
+   */
   constructor(
     readonly store: CacheStore,
     private readonly policy: CachePolicy,
-  ) {}
+    private readonly second?: CacheSecondLevel,
+  ) {
+    second?.onRemoteChange((change) => this.forgetLocal(change));
+  }
+
+  /** A token seen on a request: the second level may now seal and open this scope's entries. */
+  admitToken(scope: string, token: string): void {
+    this.second?.admit(scope, token);
+  }
 
   /** The process-local cache: the in-memory store under the owner. */
   static inMemory(options: CachePolicy & MemoryCacheStoreOptions): DixaCache {
@@ -144,13 +157,22 @@ export class DixaCache {
     return this.store.get<T>(DixaCache.key(scope, ref));
   }
 
-  private put(scope: string, ref: CacheRef, value: unknown): void {
-    this.store.set(DixaCache.key(scope, ref), value, { ttlMs: this.ttlMs(scope, ref.kind), tags: DixaCache.tags(scope, ref) });
+  /** Stores in both levels; `announce`: a newer value other replicas' first levels must drop the old one for. */
+  private put(scope: string, ref: CacheRef, value: unknown, announce = false): void {
+    const key = DixaCache.key(scope, ref);
+    const options = { ttlMs: this.ttlMs(scope, ref.kind), tags: DixaCache.tags(scope, ref) };
+    this.store.set(key, value, options);
+    this.second?.set(scope, key, value, options, announce);
   }
 
   /** Forgets the value, and makes a load already under way not store what it read. */
   private drop(scope: string, ref: CacheRef): void {
     const key = DixaCache.key(scope, ref);
+    this.dropLocal(key);
+    this.second?.delete(scope, key);
+  }
+
+  private dropLocal(key: string): void {
     this.store.delete(key);
     this.abandon((candidate) => candidate === key);
   }
@@ -158,9 +180,25 @@ export class DixaCache {
   private dropTagged(scope: string, tags: readonly string[]): void {
     if (tags.length === 0) return;
     const scoped = tags.map((tag) => `${scope}:${tag}`);
+    this.dropTaggedLocal(scoped);
+    this.second?.invalidate(scope, scoped);
+  }
+
+  private dropTaggedLocal(scoped: readonly string[]): void {
     this.store.invalidate(scoped);
     // A page being read right now may already be out of date: it must not be stored.
     this.abandon((_, pending) => pending.tags.some((tag) => scoped.includes(tag)));
+  }
+
+  /** Another replica changed these: only this process's first level (and its loads under way) forget them. */
+  private forgetLocal(change: RemoteCacheChange): void {
+    if ('all' in change) {
+      this.store.clear();
+      this.abandon(() => true);
+      return;
+    }
+    for (const key of change.keys) this.dropLocal(key);
+    if (change.tags.length > 0) this.dropTaggedLocal(change.tags);
   }
 
   private abandon(matches: (key: string, pending: Inflight) => boolean): void {
@@ -187,15 +225,31 @@ export class DixaCache {
       this.stats.deduped++;
       return pending.promise as Promise<T>;
     }
-    this.stats.misses++;
     const inflight: Inflight = { promise: Promise.resolve(), stale: false, tags: DixaCache.tags(scope, ref) };
     const done = () => {
       if (this.inflight.get(key) === inflight) this.inflight.delete(key);
     };
-    const promise = load().then(
+    const fromDixa = (): Promise<T> => {
+      this.stats.misses++;
+      return load();
+    };
+    // First level missed: the second (another replica's read, or before a restart), then Dixa.
+    let fromSecond: { ttlMs: number } | undefined;
+    const read = this.second
+      ? this.second.get(scope, key).then((hit) => {
+          if (!hit) return fromDixa();
+          this.stats.hits++;
+          fromSecond = { ttlMs: hit.ttlMs };
+          return hit.value as T;
+        })
+      : fromDixa();
+    const promise = read.then(
       (value) => {
         done();
-        if (!inflight.stale) this.put(scope, ref, value);
+        if (inflight.stale) return value;
+        // A second-level hit goes to the first level only, with the time it has left there.
+        if (fromSecond) this.store.set(key, value, { ttlMs: fromSecond.ttlMs, tags: inflight.tags });
+        else this.put(scope, ref, value);
         return value;
       },
       (error: unknown) => {
@@ -212,8 +266,10 @@ export class DixaCache {
 
   /** Stores a newer value; dropping first also stops a read under way from storing older data. */
   private replace(scope: string, ref: CacheRef, value: unknown): void {
-    this.drop(scope, ref);
-    this.put(scope, ref, value);
+    this.dropLocal(DixaCache.key(scope, ref));
+    // One write over the old value in the second level, then the announcement: another
+    // replica drops its first-level copy and its next read finds the new value there.
+    this.put(scope, ref, value, true);
   }
 
   /** The conversation record changed: store the new one, or forget it when it is not known. */

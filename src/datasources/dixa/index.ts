@@ -55,6 +55,8 @@ export class DixaDataSource {
   /** What one GraphQL request uses; `signal` aborts its pending Dixa calls. */
   forRequest(token: string, signal?: AbortSignal, priority?: CallPriority): RequestDixa {
     const credentials = { token: token.trim(), fingerprint: tokenFingerprint(token) };
+    // The second cache level (Redis) seals this token's entries with a key derived from it.
+    this.cache.admitToken(credentials.fingerprint, credentials.token);
     const client = new DixaClient(this.transport, credentials, signal, priority);
     const loaders = createLoaders(client, this.cache);
     return {
