@@ -3,7 +3,7 @@
 // restarted replica starts warm, and a change on one replica reaches every first level.
 // Counted from the fake Dixa's log; three gateways, one fake, one private Redis.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { findConversation, seedWorld, type FakeWorld } from '../src/demo/fake-dixa/index.js';
+import { findConversation, seedWorld, signDixaWebhook, webhookPayload, type FakeWorld } from '../src/demo/fake-dixa/index.js';
 import { open, seal } from '../src/redis/sealed-box.js';
 import { deriveTenantKeys } from '../src/redis/tenant-keys.js';
 import { TOKEN } from './support/harness.js';
@@ -76,6 +76,38 @@ describe.skipIf(!hasRedis)('three replicas, one Redis: the second cache level', 
     const closed = await r.gql(0, CLOSE, { id: String(c.id) });
     expect(closed.data!.closeConversation).toEqual({ id: String(c.id), state: 'CLOSED' });
     r.resetCalls();
+    await vi.waitFor(
+      async () => {
+        for (const i of [1, 2]) expect((await r.gql(i, CONVERSATION, { id: String(c.id) })).data!.conversation.state).toBe('CLOSED');
+      },
+      { timeout: 2_000, interval: 20 },
+    );
+    expect(r.dixaCalls()).toHaveLength(0);
+  });
+});
+
+describe.skipIf(!hasRedis)('three replicas, one Redis: a webhook delivered to one replica', () => {
+  const SECRET = 'ab'.repeat(32);
+  const own = seedWorld();
+  let r: Replicas;
+  beforeAll(async () => {
+    r = await startReplicas(3, { env: { DIXA_WEBHOOK_SECRET: SECRET }, fake: { tenants: [{ token: TOKEN, world: own }] } });
+  });
+  afterAll(() => r?.close());
+
+  it('a CONVERSATION_CLOSED delivered to replica 1 reads CLOSED on replicas 2 and 3 within 2 s, with 0 Dixa calls', async () => {
+    const c = findConversation(own, (x) => x.state === 'Open' && x.channel === 'Email');
+    for (let i = 0; i < 3; i++) expect((await r.gql(i, CONVERSATION, { id: String(c.id) })).data!.conversation.state).toBe('OPEN');
+    const payload = webhookPayload(own, { kind: 'ConversationClosed', token: TOKEN, conversationId: c.id }) as { data: { conversation: { status: string } } };
+    payload.data.conversation.status = 'CLOSED';
+    const body = JSON.stringify(payload);
+    r.resetCalls();
+    const res = await fetch(`${r.replicas[0]!.url}/webhooks/dixa`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-dixa-signature': signDixaWebhook(body, SECRET) },
+      body,
+    });
+    expect(res.status).toBe(200);
     await vi.waitFor(
       async () => {
         for (const i of [1, 2]) expect((await r.gql(i, CONVERSATION, { id: String(c.id) })).data!.conversation.state).toBe('CLOSED');

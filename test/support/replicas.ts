@@ -51,6 +51,8 @@ export async function startReplicas(count: number, options: ReplicasOptions = {}
       DATA_DIR: dataDir,
       LOG_LEVEL: 'silent',
       DIXA_RATE_LIMIT: '1000/100',
+      // As in the single-gateway harness: the prefetch's own reads would blur the call counts.
+      DIXA_PREFETCH: 'off',
       ...options.env,
     });
 
