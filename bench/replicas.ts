@@ -108,6 +108,8 @@ export async function runReplicasWorkloads(deps: ReplicasBenchDeps): Promise<voi
         DIXA_ACCESS: 'read-write',
         DIXA_DEFAULT_AGENT_ID: deps.world.agents[0],
         DIXA_WEBHOOK_SECRET: deps.secretHex,
+        // As the other workloads: a cold cache filled by the workload's own reads (the prefetch has its own bench).
+        DIXA_PREFETCH: 'off',
         GATEWAY_API_KEYS: deps.apiKey,
         DATA_DIR: dataDir,
         LOG_LEVEL: 'warn',

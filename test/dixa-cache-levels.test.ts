@@ -4,7 +4,7 @@
 // stored), and what another replica announces drops only the first level, including a
 // load under way. The second level here is an in-memory stand-in; Redis's is in the
 // replicas-*.test.ts files.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CACHE_KINDS, type CacheKind } from '../src/config.js';
 import { MemoryCacheStore, type CacheEntryOptions } from '../src/datasources/dixa/cache-store.js';
 import type { CacheSecondLevel, RemoteCacheChange } from '../src/datasources/dixa/cache-second-level.js';
@@ -33,6 +33,15 @@ class SecondLevel implements CacheSecondLevel {
   invalidate(_scope: string, tags: readonly string[]): void {
     for (const [key, entry] of this.entries) if (entry.tags.some((t) => tags.includes(t))) this.entries.delete(key);
     this.log.push(`invalidate ${tags.join(',')}`);
+  }
+  /** Loads claimed by "another replica" (the test), by key. */
+  readonly claimedElsewhere = new Set<string>();
+  async claimLoad(_scope: string, key: string): Promise<boolean> {
+    this.log.push(`claim ${key}`);
+    return !this.claimedElsewhere.has(key);
+  }
+  releaseLoad(_scope: string, key: string): void {
+    this.log.push(`release ${key}`);
   }
   onRemoteChange(listener: (change: RemoteCacheChange) => void): void {
     this.listener = listener;
@@ -64,10 +73,11 @@ describe('DixaCache over two levels', () => {
     expect(second.log).toEqual([]);
     expect(cache.stats).toMatchObject({ hits: 1, misses: 0 });
 
-    // A miss in both: Dixa, stored in both levels without an announcement (nobody holds a newer value).
+    // A miss in both: this replica claims the read, then Dixa; stored in both levels without an
+    // announcement (nobody holds a newer value).
     expect(await cache.getOrLoad('fp', cacheRefs.conversation(8), async () => (loads++, conversation(8, 'OPEN')))).toEqual(conversation(8, 'OPEN'));
     expect(loads).toBe(1);
-    expect(second.log).toEqual(['set fp:conversation:8']);
+    expect(second.log).toEqual(['claim fp:conversation:8', 'set fp:conversation:8', 'release fp:conversation:8']);
   });
 
   it('what changed goes to both levels: a replaced record is announced with its new value, a dropped one is deleted, tags are invalidated', () => {
@@ -99,5 +109,42 @@ describe('DixaCache over two levels', () => {
     cache.conversationChanged('fp', 10, conversation(10, 'OPEN'));
     second.remote({ all: true });
     expect(first.size.entries).toBe(0);
+  });
+});
+
+describe('DixaCache: replicas missing one entry at once', () => {
+  it('a read another replica has claimed waits for its value in the second level instead of asking Dixa', async () => {
+    vi.useFakeTimers();
+    try {
+      const { cache, second } = make();
+      second.claimedElsewhere.add('fp:conversation:9');
+      let loads = 0;
+      const pending = cache.getOrLoad('fp', cacheRefs.conversation(9), async () => (loads++, conversation(9, 'FROM DIXA')));
+      await vi.advanceTimersByTimeAsync(100);
+      // The other replica stores what it read.
+      second.entries.set('fp:conversation:9', { value: conversation(9, 'OPEN'), ttlMs: 60_000, tags: [] });
+      await vi.advanceTimersByTimeAsync(100);
+      expect(await pending).toEqual(conversation(9, 'OPEN'));
+      expect(loads).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('reads Dixa itself when the other replica\'s value does not come, and lets go of a claim whose read failed', async () => {
+    vi.useFakeTimers();
+    try {
+      const { cache, second } = make();
+      second.claimedElsewhere.add('fp:conversation:10');
+      let loads = 0;
+      const pending = cache.getOrLoad('fp', cacheRefs.conversation(10), async () => (loads++, conversation(10, 'FROM DIXA')));
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(await pending).toEqual(conversation(10, 'FROM DIXA'));
+      expect(loads).toBe(1);
+      await expect(cache.getOrLoad('fp', cacheRefs.conversation(11), async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      expect(second.log).toContain('release fp:conversation:11');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

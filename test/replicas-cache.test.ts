@@ -55,6 +55,14 @@ describe.skipIf(!hasRedis)('three replicas, one Redis: the second cache level', 
     expect(r.dixaCalls()).toHaveLength(0);
   });
 
+  it('three replicas missing the same conversation at once make one Dixa read of it', async () => {
+    const c = findConversation(world, (x) => x.state === 'Closed');
+    const answers = await Promise.all([0, 1, 2].map((i) => r.gql(i, CONVERSATION, { id: String(c.id) })));
+    for (const answer of answers) expect(answer.data).toEqual(answers[0]!.data);
+    expect(r.dixaCalls((call) => call.method === 'GET' && call.path.endsWith(`/conversations/${c.id}`))).toHaveLength(1);
+    expect(r.dixaCalls((call) => call.method === 'GET' && call.path.endsWith(`/conversations/${c.id}/messages`))).toHaveLength(1);
+  });
+
   it('all replicas restarted: the inbox costs 0 Dixa calls', async () => {
     const cold = await r.gql(0, INBOX);
     expect(cold.errors).toBeUndefined();

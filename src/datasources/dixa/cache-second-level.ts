@@ -23,6 +23,14 @@ export interface CacheSecondLevel {
   delete(scope: string, key: string): void;
   /** Forgets every entry carrying any of these (scoped) tags, here and in every replica's first level. */
   invalidate(scope: string, tags: readonly string[]): void;
+  /**
+   * Asks to be the replica that reads this entry from Dixa now, so replicas missing the same
+   * entry at once make one Dixa call: true when this one should read it (nobody else is, or
+   * the level cannot tell), false when another replica is reading it and will store it here.
+   */
+  claimLoad(scope: string, key: string): Promise<boolean>;
+  /** A claimed read ended without a value to store: the next replica may read it at once. */
+  releaseLoad(scope: string, key: string): void;
   /** Called with what other replicas changed. */
   onRemoteChange(listener: (change: RemoteCacheChange) => void): void;
   close(): Promise<void>;

@@ -72,6 +72,10 @@ export interface CacheStats {
   deduped: number;
 }
 
+/** How long a replica waits for another replica's read of the same entry, and how often it looks. */
+const LOAD_WAIT_MS = 2_000;
+const LOAD_POLL_MS = 40;
+
 /** A load under way; `stale` is set when what it reads is invalidated before it finishes. */
 interface Inflight {
   promise: Promise<unknown>;
@@ -235,31 +239,59 @@ export class DixaCache {
     };
     // First level missed: the second (another replica's read, or before a restart), then Dixa.
     let fromSecond: { ttlMs: number } | undefined;
-    const read = this.second
-      ? this.second.get(scope, key).then((hit) => {
-          if (!hit) return fromDixa();
-          this.stats.hits++;
-          fromSecond = { ttlMs: hit.ttlMs };
-          return hit.value as T;
+    let claimed = false;
+    const second = this.second;
+    const read = second
+      ? second.get(scope, key).then(async (hit) => {
+          // Several replicas missing one entry at once: one reads Dixa, the others wait for its value.
+          if (!hit && this.ttlMs(scope, ref.kind) > 0) {
+            claimed = await second.claimLoad(scope, key);
+            if (!claimed) hit = await this.awaitSecond(second, scope, key, inflight);
+          }
+          if (hit) {
+            this.stats.hits++;
+            fromSecond = { ttlMs: hit.ttlMs };
+            return hit.value as T;
+          }
+          return fromDixa();
         })
       : fromDixa();
+    // A claimed read lets go once its value is stored (or it failed), so the next miss reads at once.
+    const release = () => {
+      if (claimed) second?.releaseLoad(scope, key);
+    };
     const promise = read.then(
       (value) => {
         done();
-        if (inflight.stale) return value;
+        if (inflight.stale) {
+          release();
+          return value;
+        }
         // A second-level hit goes to the first level only, with the time it has left there.
         if (fromSecond) this.store.set(key, value, { ttlMs: fromSecond.ttlMs, tags: inflight.tags });
         else this.put(scope, ref, value);
+        release();
         return value;
       },
       (error: unknown) => {
         done();
+        release();
         throw error;
       },
     );
     inflight.promise = promise;
     this.inflight.set(key, inflight);
     return promise;
+  }
+
+  /** The value another replica is reading from Dixa, once it is stored; undefined after LOAD_WAIT_MS. */
+  private async awaitSecond(second: CacheSecondLevel, scope: string, key: string, inflight: Inflight): Promise<{ value: unknown; ttlMs: number } | undefined> {
+    for (let waited = 0; waited < LOAD_WAIT_MS && !inflight.stale; waited += LOAD_POLL_MS) {
+      await new Promise((resolve) => setTimeout(resolve, LOAD_POLL_MS));
+      const hit = await second.get(scope, key);
+      if (hit) return hit;
+    }
+    return undefined;
   }
 
   // ---- What changed: the write path and the webhook path call these. ----

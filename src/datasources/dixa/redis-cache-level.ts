@@ -67,6 +67,8 @@ interface Owed {
 
 /** Changes kept while Redis is away; older ones beyond this are given up (their entries expire by TTL). */
 const MAX_OWED = 10_000;
+/** How long a replica's claim to read an entry from Dixa holds (a read takes well under it). */
+const LOAD_CLAIM_MS = 3_000;
 /** A second-level read slower than this counts as a miss (Dixa answers instead). */
 const READ_DEADLINE_MS = 500;
 /** How long a deletion waits for the value that replaces it before it is announced alone. */
@@ -115,6 +117,24 @@ export class RedisCacheLevel implements CacheSecondLevel {
       this.failed(error);
       return undefined;
     }
+  }
+
+  async claimLoad(scope: string, key: string): Promise<boolean> {
+    const keys = this.keyring.get(scope);
+    if (!keys || !this.redis.isReady()) return true;
+    try {
+      const claimed = await withDeadline(this.redis.client.set(`${this.entryName(scope, keys, key)}:loading`, this.origin, { NX: true, PX: LOAD_CLAIM_MS }), READ_DEADLINE_MS);
+      return claimed !== null;
+    } catch (error) {
+      this.failed(error);
+      return true;
+    }
+  }
+
+  releaseLoad(scope: string, key: string): void {
+    const keys = this.keyring.get(scope);
+    if (!keys || !this.redis.isReady()) return;
+    this.redis.client.del(`${this.entryName(scope, keys, key)}:loading`).catch((error: unknown) => this.failed(error));
   }
 
   set(scope: string, key: string, value: unknown, { ttlMs, tags = [] }: CacheEntryOptions, announce: boolean): void {
