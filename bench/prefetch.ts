@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { percentile } from './load.js';
+import { getJson } from './processes.js';
 import { BENCH_TOKEN } from './settings.js';
 
 /** The inbox of issue 14's tests: OPEN and PENDING, first 25, everything an inbox row shows. */
@@ -73,11 +74,6 @@ export interface BenchHelpers {
 
 const FIRST_CALL_SAMPLES = 20;
 
-async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 function metric(text: string, name: string): number {
   return Number(new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
@@ -125,7 +121,7 @@ async function startPair(h: BenchHelpers, name: string, open: number, env: NodeJ
     url,
     spawnedAt,
     metrics: async () => (await fetch(`${url}/metrics`, { headers })).text(),
-    gql: (query: string) => json<{ data?: any; errors?: unknown[] }>(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) }),
+    gql: (query: string) => getJson<{ data?: any; errors?: unknown[] }>(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) }),
     async close() {
       await h.stop(gateway);
       await h.stop(fake.process);
@@ -144,11 +140,11 @@ async function warmup(h: BenchHelpers, open: number): Promise<WarmupFigures> {
       await sleep(100);
     }
     const secondsFromSpawn = (performance.now() - pair.spawnedAt) / 1000;
-    const stats = await json<{ requests: number; tooManyRequests: number }>(`${pair.control}/__bench/stats`);
-    await json(`${pair.control}/__bench/reset`, { method: 'POST' });
+    const stats = await getJson<{ requests: number; tooManyRequests: number }>(`${pair.control}/__bench/stats`);
+    await getJson(`${pair.control}/__bench/reset`, { method: 'POST' });
     const inbox = await pair.gql(OPEN_INBOX_QUERY);
     if (inbox.errors) throw new Error(`inbox after warm-up: ${JSON.stringify(inbox.errors)}`);
-    const after = await json<{ requests: number }>(`${pair.control}/__bench/stats`);
+    const after = await getJson<{ requests: number }>(`${pair.control}/__bench/stats`);
     const figures: WarmupFigures = {
       open,
       secondsFromSpawn,
@@ -177,7 +173,7 @@ async function firstCall(h: BenchHelpers, priorities: 'off' | 'on', closedIds: n
       const sentAt = Date.now();
       const res = await pair.gql(`{ conversation(id: "${id}") { id subject } }`);
       if (res.errors) throw new Error(`conversation ${id}: ${JSON.stringify(res.errors)}`);
-      const { at } = await json<{ at: number | null }>(`${pair.control}/__bench/first-call?path=${encodeURIComponent(`/v1/conversations/${id}`)}&since=${sentAt}`);
+      const { at } = await getJson<{ at: number | null }>(`${pair.control}/__bench/first-call?path=${encodeURIComponent(`/v1/conversations/${id}`)}&since=${sentAt}`);
       if (at === null) throw new Error(`no Dixa call for conversation ${id}`);
       delays.push(at - sentAt);
       await sleep(250);

@@ -9,11 +9,11 @@
 // shared rate budget or second cache level the figures show that.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { runLoad, type LoadResult } from './load.js';
+import { freePort, getJson, stop } from './processes.js';
 import { cpuMs, resetPeakRss, statusMb } from './proc-stats.js';
 import { BENCH_TOKEN } from './settings.js';
 import { inboxOperation, mixedPicker, seededRandom, type WorldIds } from './workloads.js';
@@ -48,30 +48,6 @@ export interface ReplicasBenchDeps {
   log: (message: string) => void;
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 interface Gateway {
   url: string;
@@ -137,7 +113,7 @@ export async function runReplicasWorkloads(deps: ReplicasBenchDeps): Promise<voi
     return gateway;
   };
   const stopAll = async () => {
-    for (const gateway of running.splice(0)) await stopChild(gateway.child);
+    for (const gateway of running.splice(0)) await stop(gateway.child);
   };
 
   /** One load spread over the gateways (CONNECTIONS split evenly), Dixa calls and 429s counted at the fake. */
@@ -221,7 +197,7 @@ export async function runReplicasWorkloads(deps: ReplicasBenchDeps): Promise<voi
   } finally {
     await stopAll();
     await admin.quit().catch(() => undefined);
-    await stopChild(redisServer);
+    await stop(redisServer);
     rmSync(redisDir, { recursive: true, force: true });
   }
 }

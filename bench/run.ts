@@ -11,12 +11,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { percentile, runLoad, runPaced, type LoadResult, type LoadSpec } from './load.js';
 import { cpuModel, cpuMs, resetPeakRss, statusMb } from './proc-stats.js';
+import { freePort, getJson, stop } from './processes.js';
 import { runReplicasWorkloads } from './replicas.js';
 import { renderReport, type BenchReport, type Row } from './report.js';
 import { BENCH_TOKEN } from './settings.js';
@@ -49,17 +49,6 @@ interface Child {
   ready: Record<string, string>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Spawns a node script and waits for its `READY {json}` line. */
 function spawnReady(name: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): Promise<Child> {
   return new Promise((resolve, reject) => {
@@ -84,20 +73,6 @@ function spawnReady(name: string, args: string[], env: NodeJS.ProcessEnv, logDir
   });
 }
 
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
 
 interface FakeStats {
   requests: number;
