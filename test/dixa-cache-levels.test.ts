@@ -138,7 +138,7 @@ describe('DixaCache: replicas missing one entry at once', () => {
       second.claimedElsewhere.add('fp:conversation:10');
       let loads = 0;
       const pending = cache.getOrLoad('fp', cacheRefs.conversation(10), async () => (loads++, conversation(10, 'FROM DIXA')));
-      await vi.advanceTimersByTimeAsync(5_000);
+      await vi.advanceTimersByTimeAsync(11_000);
       expect(await pending).toEqual(conversation(10, 'FROM DIXA'));
       expect(loads).toBe(1);
       await expect(cache.getOrLoad('fp', cacheRefs.conversation(11), async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

@@ -73,8 +73,8 @@ export interface CacheStats {
 }
 
 /** How long a replica waits for another replica's read of the same entry, and how often it looks. */
-const LOAD_WAIT_MS = 2_000;
-const LOAD_POLL_MS = 40;
+const LOAD_WAIT_MS = 10_000;
+const LOAD_POLL_MS = 50;
 
 /** A load under way; `stale` is set when what it reads is invalidated before it finishes. */
 interface Inflight {

@@ -67,8 +67,8 @@ interface Owed {
 
 /** Changes kept while Redis is away; older ones beyond this are given up (their entries expire by TTL). */
 const MAX_OWED = 10_000;
-/** How long a replica's claim to read an entry from Dixa holds (a read takes well under it). */
-const LOAD_CLAIM_MS = 3_000;
+/** How long a replica's claim to read an entry from Dixa holds: longer than a read may queue for a rate slot under load. */
+const LOAD_CLAIM_MS = 15_000;
 /** A second-level read slower than this counts as a miss (Dixa answers instead). */
 const READ_DEADLINE_MS = 500;
 /** How long a deletion waits for the value that replaces it before it is announced alone. */
