@@ -11,20 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { percentile } from './load.js';
-import { getJson } from './processes.js';
-import { BENCH_TOKEN } from './settings.js';
+import { gatewayEnv, getJson } from './processes.js';
+import { INBOX_ROW } from './settings.js';
 
 /** The inbox of issue 14's tests: OPEN and PENDING, first 25, everything an inbox row shows. */
 export const OPEN_INBOX_QUERY = `{
   searchConversations(first: 25, filter: { states: [OPEN, PENDING] }) {
-    nodes {
-      id subject state channel
-      customer { displayName email }
-      assignee { displayName }
-      queue { name }
-      tags { name }
-      messages { createdAt direction text author { ... on Agent { agentName: displayName } ... on Customer { displayName } } }
-    }
+    nodes { ${INBOX_ROW} }
   }
 }`;
 
@@ -91,21 +84,13 @@ async function startPair(h: BenchHelpers, name: string, open: number, env: NodeJ
   const spawnedAt = performance.now();
   const gateway = spawn(process.execPath, ['dist/main.js'], {
     cwd: h.root,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DIXA_API_TOKEN: BENCH_TOKEN,
-      DIXA_API_URL: fake.ready.url,
+    env: gatewayEnv(port, fake.ready.url as string, dataDir, {
       // Webhooks on: DIXA_PREFETCH defaults to open.
       DIXA_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
       GATEWAY_API_KEYS: apiKey,
-      DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       ...env,
-    },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = createWriteStream(join(h.logDir, `gateway-${name}.log`));

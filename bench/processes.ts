@@ -1,7 +1,24 @@
-// What the bench's workloads share for driving processes: a free loopback port, stopping a
-// child (SIGTERM, then SIGKILL after 10 s), and a JSON request that fails loudly.
+// What the bench's workloads share for driving processes: a free loopback port, a gateway's
+// environment as `npm start` runs it in production, stopping a child (SIGTERM, then SIGKILL
+// after 10 s), and a JSON request that fails loudly.
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { BENCH_TOKEN } from './settings.js';
+
+/** A production gateway on `port` against the bench's fake Dixa; `settings` adds or overrides variables. */
+export function gatewayEnv(port: number, dixaUrl: string, dataDir: string, settings: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DIXA_API_TOKEN: BENCH_TOKEN,
+    DIXA_API_URL: dixaUrl,
+    DATA_DIR: dataDir,
+    ...settings,
+  };
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

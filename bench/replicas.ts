@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { runLoad, type LoadResult } from './load.js';
-import { freePort, getJson, stop } from './processes.js';
+import { freePort, gatewayEnv, getJson, stop } from './processes.js';
 import { cpuMs, resetPeakRss, statusMb } from './proc-stats.js';
-import { BENCH_TOKEN } from './settings.js';
 import { inboxOperation, mixedPicker, seededRandom, type WorldIds } from './workloads.js';
 
 export const REPLICAS_SECONDS = Number(process.env.BENCH_REPLICAS_SECONDS ?? 30);
@@ -73,25 +72,17 @@ export async function runReplicasWorkloads(deps: ReplicasBenchDeps): Promise<voi
     mkdirSync(dataDir, { recursive: true });
     const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: deps.root,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'production',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DIXA_API_TOKEN: BENCH_TOKEN,
-        DIXA_API_URL: deps.fakeUrl,
+      env: gatewayEnv(port, deps.fakeUrl, dataDir, {
         DIXA_ACCESS: 'read-write',
         DIXA_DEFAULT_AGENT_ID: deps.world.agents[0],
         DIXA_WEBHOOK_SECRET: deps.secretHex,
         // As the other workloads: a cold cache filled by the workload's own reads (the prefetch has its own bench).
         DIXA_PREFETCH: 'off',
         GATEWAY_API_KEYS: deps.apiKey,
-        DATA_DIR: dataDir,
         LOG_LEVEL: 'warn',
         CACHE_MAX_MB: deps.cacheMaxMb,
         ...env,
-      },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out = createWriteStream(join(deps.logDir, `gateway-${name}.log`));

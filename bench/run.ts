@@ -16,10 +16,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { percentile, runLoad, runPaced, type LoadResult, type LoadSpec } from './load.js';
 import { cpuModel, cpuMs, resetPeakRss, statusMb } from './proc-stats.js';
-import { freePort, getJson, stop } from './processes.js';
+import { freePort, gatewayEnv, getJson, stop } from './processes.js';
 import { runReplicasWorkloads } from './replicas.js';
 import { renderReport, type BenchReport, type Row } from './report.js';
-import { BENCH_TOKEN } from './settings.js';
 import { renderPrefetchSection, runPrefetchBench, spliceSection, type PrefetchFigures } from './prefetch.js';
 import { detailOperation, inboxOperation, mixedPicker, MIX, seededRandom, zipfSampler, ZIPF_EXPONENT, type WorldIds } from './workloads.js';
 
@@ -118,26 +117,18 @@ async function main(): Promise<void> {
     const port = await freePort();
     const secretHex = randomBytes(32).toString('hex');
     const apiKey = randomBytes(24).toString('hex');
-    const gatewayEnv: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DIXA_API_TOKEN: BENCH_TOKEN,
-      DIXA_API_URL: fake.ready.url,
+    const env = gatewayEnv(port, fake.ready.url as string, dataDir, {
       DIXA_ACCESS: 'read-write',
       DIXA_DEFAULT_AGENT_ID: world.agents[0],
       DIXA_WEBHOOK_SECRET: secretHex,
       GATEWAY_API_KEYS: apiKey,
-      DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       CACHE_MAX_MB,
       // These workloads measure a cold cache filled by their own reads; the prefetch has its own (bench/prefetch.ts).
       DIXA_PREFETCH: 'off',
-    };
+    });
     const nodeArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : [];
-    const gatewayProcess = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: ROOT, env: gatewayEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const gatewayProcess = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const gatewayLog = createWriteStream(join(logDir, 'gateway.log'));
     gatewayProcess.stdout.pipe(gatewayLog);
     gatewayProcess.stderr.pipe(gatewayLog);

@@ -6,17 +6,19 @@ export const BENCH_TOKEN = 'bench-token';
 /** Issue 7's data set: 500 conversations, 150 customers, 20 agents (seed 1, deterministic). */
 export const WORLD: SeedOptions = { conversations: 500, customers: 150, agents: 20 };
 
-/** The inbox (README's): one search page of 25 with customer, assignee, queue, tags and messages. */
-export const INBOX_QUERY = `query Inbox($after: String) {
-  searchConversations(first: 25, after: $after, filter: { states: [OPEN], channels: [EMAIL, WIDGET_CHAT] }) {
-    nodes {
+/** What an inbox row shows: the conversation with customer, assignee, queue, tags and messages. */
+export const INBOX_ROW = `
       id subject state channel
       customer { displayName email }
       assignee { displayName }
       queue { name }
       tags { name }
-      messages { createdAt direction text author { ... on Agent { agentName: displayName } ... on Customer { displayName } } }
-    }
+      messages { createdAt direction text author { ... on Agent { agentName: displayName } ... on Customer { displayName } } }`;
+
+/** The inbox (README's): one search page of 25 rows. */
+export const INBOX_QUERY = `query Inbox($after: String) {
+  searchConversations(first: 25, after: $after, filter: { states: [OPEN], channels: [EMAIL, WIDGET_CHAT] }) {
+    nodes { ${INBOX_ROW} }
     pageInfo { hasNextPage endCursor }
   }
 }`;

@@ -327,10 +327,8 @@ export type PrefetchMode = 'open' | 'off';
  * subscription, or the demo's), since warming is then paid once; without them warm
  * entries would expire within a minute and the warming would never stop.
  */
-function parsePrefetch(reader: EnvReader, demo: boolean, webhookSecret: string | undefined): GatewayConfig['prefetch'] {
-  // Read raw: parseSync reports a malformed DIXA_MANAGE_WEBHOOKS.
-  const managed = ['true', '1'].includes(reader.raw('DIXA_MANAGE_WEBHOOKS')?.toLowerCase() ?? '');
-  const webhooksOn = webhookSecret !== undefined || managed || demo;
+function parsePrefetch(reader: EnvReader, demo: boolean, webhookSecret: string | undefined, sync: GatewayConfig['sync']): GatewayConfig['prefetch'] {
+  const webhooksOn = webhookSecret !== undefined || sync.manageWebhooks || demo;
   return { mode: reader.oneOf('DIXA_PREFETCH', ['open', 'off'] as const, webhooksOn ? 'open' : 'off') };
 }
 
@@ -375,6 +373,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     reader.problems.push("DIXA_WEBHOOK_SECRET must be the subscription's hex secretKey (an even number of 0-9a-f characters).");
   }
 
+  const sync = parseSync(reader, demo);
   const config: GatewayConfig = {
     port: reader.int('PORT', 4000, 0, 65535),
     host: reader.string('HOST', '127.0.0.1'),
@@ -391,8 +390,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       retentionDays: reader.int('EVENT_RETENTION_DAYS', 30, 0, 36_500),
     },
     redis: parseRedis(reader),
-    sync: parseSync(reader, demo),
-    prefetch: parsePrefetch(reader, demo, webhookSecret),
+    sync,
+    prefetch: parsePrefetch(reader, demo, webhookSecret, sync),
     requestDeadlineMs: reader.int('GRAPHQL_DEADLINE_MS', 30_000, 100, 600_000),
     graphql: {
       maxDepth: reader.int('GRAPHQL_MAX_DEPTH', 10, 1, 100),

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
-import { checkDixaConnection } from './datasources/dixa/connection-check.js';
 import { DEMO_TOKEN, withDemoDixa } from './demo-mode.js';
 import { TrustedDocumentsManifestError } from './graphql/trusted-documents.js';
 import { ListenError } from './http/listen-error.js';
@@ -70,8 +69,8 @@ async function main(): Promise<void> {
   }
   logger.info({ url: `${url}/graphql` }, 'gateway listening');
 
-  // At background priority: the first callers' requests go first.
-  const verdict = await checkDixaConnection(gateway.datasource.forRequest(config.dixa.token as string, undefined, 'background').client, { apiUrl: config.dixa.apiUrl });
+  // The readiness check's own verdict (background priority, shared with the first /readyz probes).
+  const verdict = await gateway.readiness.verdict();
   if (verdict.ok) logger.info({ organization: verdict.organization?.name }, 'Dixa connection ok');
   else logger.error({ errorCode: verdict.errorCode }, `Dixa connection failed: ${verdict.message}`);
 

@@ -42,6 +42,8 @@ export interface Gateway {
   stores: GatewayStores;
   /** The webhook event log and its live feed. */
   events: GatewayEvents;
+  /** Whether Dixa is reachable with the configured token (one shared, briefly cached check). */
+  readiness: Readiness;
   /** The managed webhook subscription, syncStatus and gap repair. */
   sync: GatewaySync;
   /** Keeps the open conversations warm (DIXA_PREFETCH=open); undefined when off. */
@@ -236,6 +238,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger, optio
     datasource,
     writes,
     stores,
+    readiness,
     events,
     sync,
     prefetch,

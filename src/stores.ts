@@ -17,7 +17,6 @@ import { openSyncStore, type SyncStore } from './sync/sync-store.js';
 import { openRedisSyncState } from './sync/redis-sync-state.js';
 import type { IdempotencyStore } from './writes/idempotency-store.js';
 import { openSqliteIdempotencyStore } from './writes/sqlite-idempotency-store.js';
-import { MemoryCacheStore } from './datasources/dixa/cache-store.js';
 import { RedisCacheLevel } from './datasources/dixa/redis-cache-level.js';
 import { RedisIdempotencyStore } from './writes/redis-idempotency-store.js';
 import { RedisRateBudget } from './datasources/dixa/redis-rate-budget.js';
@@ -96,6 +95,6 @@ function openRedisStores(redis: RedisConnection, config: GatewayConfig, replicas
   const cacheLevel = new RedisCacheLevel(redis, { keyring, logger: logger.child({ component: 'cache' }) });
   // Webhooks refresh the configured token's entries: its key is known from the start.
   if (config.dixa.token) cacheLevel.admit(tokenFingerprint(config.dixa.token), config.dixa.token);
-  const cache = new DixaCache(new MemoryCacheStore(config.cache), config.cache, cacheLevel);
+  const cache = DixaCache.inMemory(config.cache, cacheLevel);
   return { rateBudget, idempotency, cacheLevel, cache };
 }

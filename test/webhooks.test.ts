@@ -1,15 +1,14 @@
 // Issue 6: verified Dixa webhooks, the durable event log, conversationEvents (query and
 // graphql-ws subscription), cache freshness, and the fake's signed deliveries end to end.
 import { randomUUID } from 'node:crypto';
-import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { findConversation, signDixaWebhook, webhookPayload } from '../src/demo/fake-dixa/index.js';
 import { decodeEventCursor } from '../src/events/event-log.js';
 import { verifyDixaSignature, webhookKey } from '../src/events/webhook-signature.js';
 import { buildGatewaySchema } from '../src/schema.js';
 import { startHarness, TOKEN, type Harness } from './support/harness.js';
 import { fixture, hasShared } from './support/shared.js';
+import { subscribeEvents, type EventSubscriber } from './support/subscriber.js';
 
 const SECRET = 'a1'.repeat(32);
 
@@ -55,56 +54,8 @@ async function allEvents(h: Harness, after?: string): Promise<{ id: string; type
   }
 }
 
-interface Collector {
-  events: any[];
-  errors: unknown[];
-  waitFor(count: number, timeoutMs?: number): Promise<any[]>;
-  close(): Promise<void>;
-}
-
-function subscribe(h: Harness, variables: Record<string, unknown>, selection = 'id type cursor conversationId'): Collector {
-  const client: Client = createClient({ url: `${h.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
-  const events: any[] = [];
-  const errors: unknown[] = [];
-  let notify = () => {};
-  const started = new Promise<void>((resolve) => {
-    client.on('connected', () => resolve());
-  });
-  client.subscribe(
-    { query: `subscription($conversationId: ID, $after: String) { conversationEvents(conversationId: $conversationId, after: $after) { ${selection} } }`, variables },
-    {
-      next: (value) => {
-        if (value.errors) errors.push(value.errors);
-        if (value.data) events.push((value.data as any).conversationEvents);
-        notify();
-      },
-      error: (error) => {
-        errors.push(error);
-        notify();
-      },
-      complete: () => {},
-    },
-  );
-  return {
-    events,
-    errors,
-    async waitFor(count, timeoutMs = 5000) {
-      await started;
-      const deadline = Date.now() + timeoutMs;
-      while (events.length < count && errors.length === 0) {
-        if (Date.now() > deadline) throw new Error(`timed out with ${events.length}/${count} events`);
-        await new Promise<void>((resolve) => {
-          notify = resolve;
-          setTimeout(resolve, 50);
-        });
-      }
-      expect(errors).toEqual([]);
-      return events;
-    },
-    async close() {
-      await client.dispose();
-    },
-  };
+function subscribe(h: Harness, variables: Record<string, unknown>, selection?: string): EventSubscriber {
+  return subscribeEvents(h.url, variables, selection);
 }
 
 /** Waits until the subscription's operation is registered on the server (the iterator listens on the bus). */

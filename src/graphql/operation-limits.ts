@@ -66,6 +66,12 @@ function structuralViolations(schema: GraphQLSchema, document: DocumentNode, lim
   return rejected;
 }
 
+/** What is wrong with an operation's variables (a bad value, or the cost they make). */
+interface VariablesError {
+  code: ErrorCode;
+  message: string;
+}
+
 /** A verdict: undefined when the operation is within the limit, else the error message. */
 type Verdict = string | undefined;
 
@@ -83,10 +89,10 @@ export type OperationCheck = (
 
 export function createOperationCheck(limits: OperationLimits): OperationCheck {
   // A repeated query arrives as the same DocumentNode (Apollo's cache, the trusted-documents
-  // manifest), so the shape checks run once per document and the cost once per document
-  // and variables (it reads `first`).
+  // manifest), so the shape checks run once per document, and the variables' check and the
+  // cost (it reads `first`) once per document and variables.
   const shapeVerdicts = new WeakMap<DocumentNode, Verdict>();
-  const costVerdicts = new WeakMap<DocumentNode, LRUCache<string, { verdict: string }>>();
+  const variableVerdicts = new WeakMap<DocumentNode, LRUCache<string, { error: VariablesError | undefined }>>();
   const shapeVerdict = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Verdict => {
     if (shapeVerdicts.has(document)) return shapeVerdicts.get(document);
     const fragments = new Map(
@@ -104,42 +110,48 @@ export function createOperationCheck(limits: OperationLimits): OperationCheck {
     return verdict;
   };
 
-  const costVerdict = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): Verdict => {
-    let byVariables = costVerdicts.get(document);
-    if (!byVariables) {
-      byVariables = new LRUCache({ max: 100 });
-      costVerdicts.set(document, byVariables);
-    }
-    const key = `${operationName ?? ''}:${JSON.stringify(variables)}`;
-    const known = byVariables.get(key);
-    if (known) return known.verdict || undefined;
+  /**
+   * Variables are checked before the cost is estimated with them: a bad value is the
+   * caller's mistake to fix (BAD_USER_INPUT, as Apollo says it), not a complex operation.
+   */
+  const judgeVariables = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, operationName: string | undefined, raw: Record<string, unknown>): VariablesError | undefined => {
+    const variables = getVariableValues(schema, operation.variableDefinitions ?? [], raw, { maxErrors: 1 });
+    if (variables.errors) return { code: ErrorCode.BAD_USER_INPUT, message: variables.errors[0]!.message };
     let cost: number;
     try {
-      cost = getComplexity({ schema, query: document, variables, operationName, estimators: [dixaCallEstimator] });
+      cost = getComplexity({ schema, query: document, variables: variables.coerced, operationName, estimators: [dixaCallEstimator] });
     } catch {
       // The estimator throws on shapes it cannot walk; what cannot be estimated is not run.
-      return 'The operation\'s cost could not be estimated. Simplify it: fewer fragments, aliases or nested lists.';
+      return { code: ErrorCode.QUERY_TOO_COMPLEX, message: 'The operation\'s cost could not be estimated. Simplify it: fewer fragments, aliases or nested lists.' };
     }
-    const verdict =
-      cost > limits.maxCost
-        ? `The operation could need about ${cost} Dixa calls; the limit is ${limits.maxCost}. Ask for fewer items (first), fewer nested lists, or split it.`
-        : '';
-    byVariables.set(key, { verdict });
-    return verdict || undefined;
+    if (cost <= limits.maxCost) return undefined;
+    return {
+      code: ErrorCode.QUERY_TOO_COMPLEX,
+      message: `The operation could need about ${cost} Dixa calls; the limit is ${limits.maxCost}. Ask for fewer items (first), fewer nested lists, or split it.`,
+    };
+  };
+
+  const variablesVerdict = (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, operationName: string | undefined, raw: Record<string, unknown>): GraphQLError | undefined => {
+    let byVariables = variableVerdicts.get(document);
+    if (!byVariables) {
+      byVariables = new LRUCache({ max: 100 });
+      variableVerdicts.set(document, byVariables);
+    }
+    const key = `${operationName ?? ''}:${JSON.stringify(raw)}`;
+    let known = byVariables.get(key);
+    if (!known) {
+      known = { error: judgeVariables(schema, document, operation, operationName, raw) };
+      byVariables.set(key, known);
+    }
+    // A new error per request: answers must not share an object something downstream may annotate.
+    return known.error && new GraphQLError(known.error.message, { extensions: { code: known.error.code, http: { status: 400 } } });
   };
 
   return (schema, document, operation, operationName, rawVariables) => {
     if (!operation) return badOperation(document, operationName);
     const shape = shapeVerdict(schema, document, operation);
     if (shape) return tooComplex(shape);
-    // Variables are checked before the cost is estimated with them: a bad value is the
-    // caller's mistake to fix (BAD_USER_INPUT, as Apollo says it), not a complex operation.
-    const variables = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
-    if (variables.errors) {
-      return new GraphQLError(variables.errors[0]!.message, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } });
-    }
-    const cost = costVerdict(schema, document, operationName, variables.coerced);
-    return cost ? tooComplex(cost) : undefined;
+    return variablesVerdict(schema, document, operation, operationName, rawVariables ?? {});
   };
 }
 

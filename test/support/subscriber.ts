@@ -1,6 +1,7 @@
 // A graphql-ws client for Subscription.conversationEvents on one gateway: collects what it
 // is sent, and waits (bounded) for a number of events.
 import { createClient } from 'graphql-ws';
+import { expect } from 'vitest';
 import WebSocket from 'ws';
 
 export interface EventSubscriber {
@@ -16,6 +17,7 @@ export function subscribeEvents(baseUrl: string, variables: Record<string, unkno
   const events: any[] = [];
   const errors: unknown[] = [];
   let notify = () => {};
+  const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
   client.subscribe(
     { query: `subscription($conversationId: ID, $after: String) { conversationEvents(conversationId: $conversationId, after: $after) { ${selection} } }`, variables },
     {
@@ -35,6 +37,7 @@ export function subscribeEvents(baseUrl: string, variables: Record<string, unkno
     events,
     errors,
     async waitFor(count, timeoutMs = 5000) {
+      await connected;
       const deadline = Date.now() + timeoutMs;
       while (events.length < count && errors.length === 0) {
         if (Date.now() > deadline) throw new Error(`timed out with ${events.length}/${count} events`);
@@ -43,7 +46,7 @@ export function subscribeEvents(baseUrl: string, variables: Record<string, unkno
           setTimeout(resolve, 20);
         });
       }
-      if (errors.length > 0) throw new Error(`subscription failed: ${JSON.stringify(errors)}`);
+      expect(errors, 'subscription errors').toEqual([]);
       return events;
     },
     async close() {

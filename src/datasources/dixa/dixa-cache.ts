@@ -108,9 +108,9 @@ export class DixaCache {
     this.second?.admit(scope, token);
   }
 
-  /** The process-local cache: the in-memory store under the owner. */
-  static inMemory(options: CachePolicy & MemoryCacheStoreOptions): DixaCache {
-    return new DixaCache(new MemoryCacheStore(options), options);
+  /** The in-process store as the first level under the owner, over an optional shared second level. */
+  static inMemory(options: CachePolicy & MemoryCacheStoreOptions, second?: CacheSecondLevel): DixaCache {
+    return new DixaCache(new MemoryCacheStore(options), options, second);
   }
 
   private static key(scope: string, ref: CacheRef): string {
